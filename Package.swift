@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// ropescope: RoPE scaling analysis and a small GGUF inference core.
+///
+/// One concern per target: `RoPE` is pure math; `Spectra` wraps FFTW and LAPACKE;
+/// `TensorArchive` writes netCDF-4 flavoured HDF5; `GGUF` reads the file format only;
+/// `Analyzers` combines them into reports and sweeps; `ropescope` is the thin CLI.
+let package = Package(
+    name: "ropescope",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ropescope", targets: ["ropescope"]),
+        .library(name: "RoPE", targets: ["RoPE"]),
+        .library(name: "Analyzers", targets: ["Analyzers"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries (Debian: libopenblas-dev, liblapacke-dev, libfftw3-dev, libhdf5-dev).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLAPACKE", pkgConfig: "lapacke", providers: [.apt(["liblapacke-dev"])]),
+        .systemLibrary(name: "CFFTW3", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
+
+        .target(name: "RoPE"),
+        .target(name: "Spectra", dependencies: ["RoPE", "CFFTW3", "CLAPACKE"]),
+        .target(name: "TensorArchive", dependencies: ["CHDF5"]),
+        .target(name: "GGUF"),
+        .target(name: "Analyzers", dependencies: ["RoPE", "Spectra", "TensorArchive"]),
+        .executableTarget(
+            name: "ropescope",
+            dependencies: [
+                "RoPE", "Spectra", "TensorArchive", "Analyzers", "GGUF",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "RoPETests", dependencies: ["RoPE"]),
+        .testTarget(name: "SpectraTests", dependencies: ["Spectra", "RoPE"]),
+        .testTarget(name: "TensorArchiveTests", dependencies: ["TensorArchive", "CHDF5"]),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
+        .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "RoPE"]),
+        .testTarget(name: "CLITests", dependencies: ["ropescope"]),
+    ]
+)

@@ -1,0 +1,2 @@
+/// Placeholder: the Analyzers target is being written.
+enum AnalyzersPlaceholder {}

@@ -1,0 +1,2 @@
+/// Placeholder: the GGUF target is being written.
+enum GGUFPlaceholder {}

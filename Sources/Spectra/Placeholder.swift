@@ -1,0 +1,2 @@
+/// Placeholder: the Spectra target is being written.
+enum SpectraPlaceholder {}

@@ -1,0 +1,2 @@
+/// Placeholder: the TensorArchive target is being written.
+enum TensorArchivePlaceholder {}
