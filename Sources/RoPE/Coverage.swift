@@ -22,18 +22,15 @@ public struct PairCoverage: Equatable, Sendable {
     public let angleSpan: [Double]
     /// Fraction of a full period covered, min(1, angleSpan/(2π)). Shape [d/2].
     public let periodFraction: [Double]
-    /// Critical dimension d_crit = 2·⌈(d/2)·log_b(m·T/(2π))⌉ (only for a single-base geometry).
-    public let criticalDimension: Int
-    /// Number of pairs with periodFraction = 1 (counted from the frequencies; equals
-    /// d_crit/2 for a single-base frequency set).
+    /// Number of pairs whose span reaches a full period (angleSpan ≥ 2π). For a single-base
+    /// frequency set this is d_crit/2 except when (d/2)·log_b(m·T/(2π)) is an exact integer.
     public let fullyCoveredPairCount: Int
 
     /// Coverage of `inverseFrequency` over `length` tokens in `regime`.
-    public init(inverseFrequency: [Double], length: Double, regime: RelativeDistanceRegime, criticalDimension: Int) {
+    public init(inverseFrequency: [Double], length: Double, regime: RelativeDistanceRegime) {
         let span = inverseFrequency.map { regime.rangeMultiplier * length * $0 }
         angleSpan = span
         periodFraction = span.map { min(1, $0 / (2 * Double.pi)) }
-        self.criticalDimension = criticalDimension
         fullyCoveredPairCount = span.filter { $0 >= 2 * Double.pi }.count
     }
 }

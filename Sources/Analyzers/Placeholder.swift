@@ -1,2 +1,0 @@
-/// Placeholder: the Analyzers target is being written.
-enum AnalyzersPlaceholder {}
