@@ -1,0 +1,84 @@
+import Analyzers
+import ArgumentParser
+import RoPE
+
+/// `ropescope rope`: the per-pair table of one scaling spec.
+struct RopeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rope",
+        abstract: "Per-pair inverse frequency, wavelength and rotations for one scaling spec.")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var scaling: ScalingOption
+    @OptionGroup var output: OutputOptions
+
+    mutating func validate() throws {
+        _ = try scaling.setup(model: model)
+    }
+
+    func run() throws {
+        let setup = try scaling.setup(model: model)
+        let table = try ValidatedRoPE.call { try PairTable(setup) }
+        // EXPORT: rope
+        if output.json {
+            try Output.printJSON(RopeReport(table, spec: scaling.spec))
+            return
+        }
+        let f = table.frequencies
+        print("spec \(scaling.spec)  d=\(setup.geometry.rotaryDimension)  b=\(Output.number(setup.geometry.base))"
+            + "  T_train=\(setup.trainLength)  T_target=\(setup.targetLength)")
+        print("attention factor \(Output.number(f.attentionFactor))  effective base "
+            + (f.effectiveBase.map { Output.number($0) } ?? "n/a (not a single-base scaling)"))
+        if let rule = f.criticalRule {
+            print("critical dimension \(rule.criticalDimension)  λ exact \(Output.number(rule.exactScalingFactor))"
+                + "  λ applied \(Output.number(rule.scalingFactor))")
+        }
+        var text = TextTable("pair", "theta", "theta_scaled", "wavelength", "rot_train", "rot_target")
+        for i in 0..<setup.geometry.pairCount {
+            text.add([String(i), Output.number(table.baseInverseFrequency[i]), Output.number(table.inverseFrequency[i]),
+                      Output.number(table.wavelength[i]), Output.number(table.rotationsInTrainLength[i], digits: 4),
+                      Output.number(table.rotationsInTargetLength[i], digits: 4)])
+        }
+        print(text.render())
+    }
+}
+
+/// JSON of `rope`.
+struct RopeReport: Encodable {
+    var spec: String
+    var method: String
+    var rotaryDimension: Int
+    var base: Double
+    var trainLength: Int
+    var targetLength: Int
+    var baseInverseFrequency: [Double]
+    var inverseFrequency: [Double]
+    var wavelength: [Double]
+    var rotationsTrain: [Double]
+    var rotationsTarget: [Double]
+    var attentionFactor: Double
+    @EncodeNull var effectiveBase: Double?
+    @EncodeNull var criticalDimension: Int?
+    @EncodeNull var scalingFactor: Double?
+    @EncodeNull var exactScalingFactor: Double?
+
+    init(_ table: PairTable, spec: String) {
+        let setup = table.setup
+        self.spec = spec
+        method = setup.scaling.method.rawValue
+        rotaryDimension = setup.geometry.rotaryDimension
+        base = setup.geometry.base
+        trainLength = setup.trainLength
+        targetLength = setup.targetLength
+        baseInverseFrequency = table.baseInverseFrequency
+        inverseFrequency = table.inverseFrequency
+        wavelength = table.wavelength
+        rotationsTrain = table.rotationsInTrainLength
+        rotationsTarget = table.rotationsInTargetLength
+        attentionFactor = table.frequencies.attentionFactor
+        effectiveBase = table.frequencies.effectiveBase
+        criticalDimension = table.frequencies.criticalRule?.criticalDimension
+        scalingFactor = table.frequencies.criticalRule?.scalingFactor
+        exactScalingFactor = table.frequencies.criticalRule?.exactScalingFactor
+    }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite: Swift unit/fixture tests, then the Python interop and reference checks
+# (h5py, xarray, numpy) and the notebook on a small sweep. Fails if any part fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+artifacts=$(mktemp -d "${TMPDIR:-/tmp}/ropescope-test.XXXXXX")
+trap 'rm -rf "$artifacts"' EXIT
+export ROPESCOPE_ARTIFACT_DIR="$artifacts"
+
+echo "== swift test" >&2
+swift build --build-tests
+swift test --skip-build 2>&1 | tee "$artifacts/swift-test.log"
+
+echo "== python tests" >&2
+export ROPESCOPE_BIN="$(swift build --show-bin-path)/ropescope"
+.venv/bin/python -m pytest -q Tests/python
