@@ -86,3 +86,23 @@ final class SpecParserTests: XCTestCase {
         XCTAssertNil(parseLength("99999999999999999999k"))
     }
 }
+
+final class CanonicalSpecTests: XCTestCase {
+    func testCanonicalSpecRoundTrips() throws {
+        let defaults = RoPESpecDefaults(trainLength: 4096, targetLength: 32768)
+        for text in [
+            "none", "linear:factor=4", "ntk:factor=2.5", "dynamic-ntk:factor=2", "base=500000",
+            "yarn:factor=4", "yarn:factor=16,beta-fast=8,truncate=false,mscale=0.707,mscale-all-dim=1",
+            "yarn:factor=4,variant=llamacpp,ext-factor=0.5,attention-factor=1.2",
+            "llama3:factor=8,low-freq-factor=1,high-freq-factor=4",
+            "longrope:short-factor=1;1.5,long-factor=2,factor=8",
+            "critical-ntk:round-up=true", "diffusion-ntk:range-multiplier=3",
+        ] {
+            let scaling = try RoPESpec.parse(text, defaults: defaults)
+            let canonical = scaling.canonicalSpec
+            XCTAssertEqual(try RoPESpec.parse(canonical), scaling, "\(text) → \(canonical)")
+        }
+        XCTAssertEqual(try RoPESpec.parse("yarn:factor=4", defaults: defaults).canonicalSpec,
+                       "yarn:factor=4,original-context=4096,beta-fast=32,beta-slow=1,truncate=true")
+    }
+}

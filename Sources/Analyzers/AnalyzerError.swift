@@ -1,0 +1,26 @@
+/// Errors from the `Analyzers` target (sweep configurations and orchestration).
+public enum AnalyzerError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The configuration file could not be read (missing, permissions).
+    case configUnreadable(path: String, reason: String)
+    /// The configuration file is not valid JSON or has the wrong shape.
+    case configMalformed(path: String, reason: String)
+    /// A key in the configuration is not recognised.
+    case unknownConfigKey(path: String, key: String, allowed: [String])
+    /// A value in the configuration is out of range (context says which entry).
+    case invalidConfigValue(path: String, field: String, value: String, allowed: String)
+    /// A spec in the configuration was rejected by the RoPE library.
+    case invalidSpec(path: String, field: String, message: String)
+
+    public var description: String {
+        switch self {
+        case let .configUnreadable(path, reason): return "cannot read sweep configuration '\(path)': \(reason)"
+        case let .configMalformed(path, reason): return "malformed sweep configuration '\(path)': \(reason)"
+        case let .unknownConfigKey(path, key, allowed):
+            return "unknown key '\(key)' in sweep configuration '\(path)': allowed \(allowed.joined(separator: ", "))"
+        case let .invalidConfigValue(path, field, value, allowed):
+            return "invalid \(field) \(value) in sweep configuration '\(path)': allowed \(allowed)"
+        case let .invalidSpec(path, field, message):
+            return "\(field) in sweep configuration '\(path)': \(message)"
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import RoPE
+
+/// Everything computed for one sweep row.
+public struct SweepRowResult: Sendable {
+    public let row: SweepRow
+    public let coverage: CoverageAnalysis
+    public var table: PairTable { coverage.table }
+}
+
+/// Runs every row of a grid (rows in parallel over the available cores; results in row order,
+/// so the output is deterministic).
+public enum SweepAnalysis {
+    /// Computes all rows. `progress(done, total)` is called from worker threads as rows finish.
+    public static func run(
+        _ grid: SweepGrid, progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) throws -> [SweepRowResult] {
+        let rows = grid.rows
+        let results = ResultSlots<Result<SweepRowResult, Error>>(count: rows.count)
+        DispatchQueue.concurrentPerform(iterations: rows.count) { index in
+            let row = rows[index]
+            let result = Result { SweepRowResult(row: row, coverage: try CoverageAnalysis(row.setup)) }
+            let done = results.store(result, at: index)
+            progress?(done, rows.count)
+        }
+        return try results.values().map { try $0.get() }
+    }
+}
+
+/// Lock-protected result slots filled from concurrent workers.
+final class ResultSlots<Value>: @unchecked Sendable {
+    private var slots: [Value?]
+    private var filled = 0
+    private let lock = NSLock()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    /// Stores a value and returns how many slots are filled.
+    func store(_ value: Value, at index: Int) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        slots[index] = value
+        filled += 1
+        return filled
+    }
+
+    /// All values; every slot must have been filled.
+    func values() -> [Value] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots.map { slot in
+            guard let slot else { preconditionFailure("sweep slot left empty") }
+            return slot
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import RoPE
+
+/// One row of a sweep: a fully resolved analysis setup and how it was named.
+public struct SweepRow: Equatable, Sendable {
+    /// Row index in output order.
+    public let index: Int
+    /// The canonical spec (every parameter written out).
+    public let spec: String
+    /// The method name.
+    public let method: RoPEMethod
+    /// The factor applied to the method's template (nil when the method has none).
+    public let factor: Double?
+    /// Geometry, scaling and lengths.
+    public let setup: AnalysisSetup
+}
+
+/// The expanded grid of a configuration, in deterministic order:
+/// rotary dimension → base → target length → method entry → factor.
+public struct SweepGrid: Equatable, Sendable {
+    public let configuration: SweepConfiguration
+    /// T_train used by every row.
+    public let trainLength: Int
+    public let rows: [SweepRow]
+
+    /// Expands and validates the grid; `path` labels errors (AnalyzerError, CLI exit 65).
+    public init(_ configuration: SweepConfiguration, path: String) throws {
+        self.configuration = configuration
+        func invalid(_ field: String, _ value: Any, _ allowed: String) -> AnalyzerError {
+            AnalyzerError.invalidConfigValue(path: path, field: field, value: "\(value)", allowed: allowed)
+        }
+        let dimensions = configuration.rotaryDimensions ?? configuration.preset.map { [$0.rotaryDimension] } ?? []
+        let bases = configuration.bases ?? configuration.preset.map { [$0.base] } ?? []
+        guard !dimensions.isEmpty else { throw invalid("rotary_dimensions", "[]", "a non-empty list, or a preset") }
+        guard !bases.isEmpty else { throw invalid("bases", "[]", "a non-empty list, or a preset") }
+        guard let train = configuration.trainLength ?? configuration.preset?.trainLength else {
+            throw invalid("train_length", "none", "an integer >= 1, or a preset")
+        }
+        guard train >= 1 else { throw invalid("train_length", train, "an integer >= 1") }
+        guard !configuration.targetLengths.isEmpty else { throw invalid("target_lengths", "[]", "a non-empty list") }
+        for target in configuration.targetLengths where target < 1 {
+            throw invalid("target_lengths", target, "integers >= 1")
+        }
+        guard !configuration.methods.isEmpty else { throw invalid("methods", "[]", "a non-empty list") }
+        trainLength = train
+
+        var rows: [SweepRow] = []
+        for d in dimensions {
+            for b in bases {
+                let geometry: RotaryGeometry
+                do {
+                    geometry = try RotaryGeometry(rotaryDimension: d, base: b)
+                } catch let error as RoPEError {
+                    throw AnalyzerError.invalidSpec(path: path, field: "rotary_dimensions/bases", message: error.description)
+                }
+                for target in configuration.targetLengths {
+                    for (entryIndex, entry) in configuration.methods.enumerated() {
+                        let field = "methods[\(entryIndex)]"
+                        var factors: [Double?] = [nil]
+                        if let explicit = entry.factors {
+                            guard !explicit.isEmpty else { throw invalid("\(field).factors", "[]", "a non-empty list") }
+                            factors = explicit
+                        }
+                        if entry.factorFromLength == true {
+                            guard entry.factors == nil else {
+                                throw invalid("\(field).factor_from_length", true, "false when factors are listed")
+                            }
+                            factors = [Double(target) / Double(train)]
+                        }
+                        for factor in factors {
+                            let text = Self.specText(entry.spec, factor: factor)
+                            do {
+                                let scaling = try RoPESpec.parse(
+                                    text, defaults: RoPESpecDefaults(trainLength: train, targetLength: target))
+                                _ = try scaling.frequencies(for: geometry)
+                                let setup = try AnalysisSetup(
+                                    geometry: geometry, scaling: scaling, trainLength: train, targetLength: target)
+                                rows.append(SweepRow(
+                                    index: rows.count, spec: scaling.canonicalSpec, method: scaling.method,
+                                    factor: factor, setup: setup))
+                            } catch let error as RoPEError {
+                                throw AnalyzerError.invalidSpec(path: path, field: "\(field).spec '\(text)'", message: error.description)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.rows = rows
+    }
+
+    /// Appends `factor=F` to a spec template.
+    static func specText(_ template: String, factor: Double?) -> String {
+        guard let factor else { return template }
+        let value = factor == factor.rounded() && abs(factor) < 1e15 ? String(Int64(factor)) : "\(factor)"
+        return template + (template.contains(":") ? "," : ":") + "factor=\(value)"
+    }
+}
