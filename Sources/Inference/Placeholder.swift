@@ -1,0 +1,2 @@
+/// Placeholder: the Inference target is being written.
+enum InferencePlaceholder {}

@@ -1,0 +1,2 @@
+/// Placeholder: the Tokenizers target is being written.
+enum TokenizersPlaceholder {}
