@@ -6,6 +6,10 @@
 /// coordinate. Variables, dimensions and subgroups share one namespace per group. Names may
 /// contain dots (`blocks.3.attn.hook_pattern`) but not `/`.
 ///
+/// `xr.open_datatree` additionally makes each group inherit its ancestors' coordinates, so a
+/// group should not reuse an ancestor's dimension name for a different length or coordinate
+/// (the file stays valid netCDF-4, but the datatree open fails with "not aligned").
+///
 /// Any failed call aborts the whole writer (see `ArchiveWriter`).
 public protocol ArchiveContainer: AnyObject {
     /// The HDF5 path of this group (`/` for the root, `/a/b` for nested groups).

@@ -1,4 +1,5 @@
 import CHDF5
+import Foundation
 
 /// One variable as the reader sees it.
 public struct ArchiveVariableInfo: Equatable, Sendable {
@@ -41,12 +42,18 @@ public final class ArchiveReader {
     public let path: String
     let fileID: hid_t
 
-    /// Opens `path` read-only.
+    /// Opens `path` read-only; throws `.cannotOpenFile` when it is missing or not HDF5.
     public init(path: String) throws {
         HDF5Errors.silence()
         self.path = path
-        fileID = try HDF5Site(file: path, object: "/").check(
-            H5Fopen(path, H5.accessReadOnly, H5.defaultPlist), "open the file")
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw TensorArchiveError.cannotOpenFile(path: path, reason: "no such file")
+        }
+        let id = H5Fopen(path, H5.accessReadOnly, H5.defaultPlist)
+        guard id >= 0 else {
+            throw TensorArchiveError.cannotOpenFile(path: path, reason: HDF5Errors.currentDetail())
+        }
+        fileID = id
     }
 
     deinit { _ = H5Fclose(fileID) }

@@ -6,6 +6,8 @@
 public enum TensorArchiveError: Error, Equatable, CustomStringConvertible {
     /// The output file cannot be created: `reason` says why (missing directory, no permission, ...).
     case cannotCreateFile(path: String, reason: String)
+    /// The reader cannot open `path` as an HDF5 file (`reason` says why).
+    case cannotOpenFile(path: String, reason: String)
     /// The output path names an existing directory.
     case targetIsDirectory(path: String)
     /// An HDF5 call failed. `operation` is what the writer or reader was doing, `object` the HDF5
@@ -46,6 +48,8 @@ public enum TensorArchiveError: Error, Equatable, CustomStringConvertible {
         switch self {
         case let .cannotCreateFile(path, reason):
             return "cannot create archive '\(path)': \(reason)"
+        case let .cannotOpenFile(path, reason):
+            return "cannot open archive '\(path)': \(reason)"
         case let .targetIsDirectory(path):
             return "cannot create archive '\(path)': the path is a directory; give a file name such as '\(path)/out.h5'"
         case let .hdf5Failure(operation, object, file, detail):

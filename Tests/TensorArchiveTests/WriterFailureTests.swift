@@ -140,8 +140,11 @@ final class WriterFailureTests: XCTestCase {
         let reader = try ArchiveReader(path: path)
         assertArchiveError(["no object '/missing'", path]) { _ = try reader.readDoubles("/missing") }
         assertArchiveError(["'/s'", "is a string; expected numbers"]) { _ = try reader.readDoubles("/s") }
-        assertArchiveError(["open the file", "nothing.h5"]) {
-            _ = try ArchiveReader(path: directory.appendingPathComponent("nothing.h5").path)
-        }
+        let missing = directory.appendingPathComponent("nothing.h5").path
+        assertArchiveError(["cannot open archive '\(missing)': no such file"]) { _ = try ArchiveReader(path: missing) }
+        let text = directory.appendingPathComponent("text.h5")
+        try Data("not hdf5".utf8).write(to: text)
+        let notHDF5 = assertArchiveError(["cannot open archive '\(text.path)'", "H5Fopen"]) { _ = try ArchiveReader(path: text.path) }
+        print("example HDF5 error: \(notHDF5?.description ?? "none")")
     }
 }
