@@ -81,6 +81,7 @@ final class ArchiveFile {
     /// Does nothing after `commit()` or an earlier abort.
     func abort(cause: String) {
         guard case .open = state else { return }
+        HDF5Errors.silence()
         state = .aborted(cause: cause)
         if fileID >= 0 {
             _ = H5Fclose(fileID)

@@ -45,6 +45,9 @@ public final class ArchiveWriter: ArchiveContainer {
     /// Closes the file and renames it over the target. After success the writer is closed.
     public func commit() throws { try file.commit() }
 
+    /// The same as `commit()`, for callers that think of finishing a file as closing it.
+    public func close() throws { try commit() }
+
     /// Deletes the temporary file and leaves the target untouched. No-op after `commit()`.
     public func discard() { file.abort(cause: "discard() was called") }
 

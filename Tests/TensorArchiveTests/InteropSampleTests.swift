@@ -18,7 +18,9 @@ final class InteropSampleTests: XCTestCase {
             directory = URL(fileURLWithPath: artifacts)
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } else {
-            directory = try makeTemporaryDirectory("tensorarchive-sample")
+            let temporary = try makeTemporaryDirectory("tensorarchive-sample")
+            addTeardownBlock { try? FileManager.default.removeItem(at: temporary) }
+            directory = temporary
         }
         let path = directory.appendingPathComponent(Self.sampleName).path
         try Self.writeSample(to: path)
@@ -37,9 +39,9 @@ final class InteropSampleTests: XCTestCase {
     }
 
     /// The sample. Root: coordinate `position` (6), dimension `pair` (4, no values), unlimited
-    /// `token`; group `sweep` with string labels; group `sweep/details` with a dotted hook name,
-    /// compression and its own query/key dimensions (not named like a root dimension: a datatree
-/// would reject a child `position` of another length).
+    /// `token`; group `sweep` with string labels and a string coordinate `model`; group
+    /// `sweep/details` with a dotted hook name, compression and its own query/key dimensions (not
+    /// named like a root dimension: a datatree would reject a child `position` of another length).
     static func writeSample(to path: String) throws {
         let writer = try ArchiveWriter(path: path)
         try writer.setProvenance(
@@ -85,6 +87,8 @@ final class InteropSampleTests: XCTestCase {
             "method", dimensions: ["row"], values: .strings(["none", "linear(factor=4)", "yarn(factor=4, β=32)"]),
             units: "1", longName: "RoPE method spec")
         try sweep.writeVariable("max_error", dimensions: ["row"], values: .float64([0, 0.5, 0.25]), units: "rad", longName: "max angle error")
+        try sweep.writeCoordinate("model", values: .strings(["tiny", "llama-3.2-1b ✓"]), units: "1", longName: "model name")
+        try sweep.writeVariable("parameters", dimensions: ["model"], values: .float64([1e6, 1.2e9]), units: "1", longName: "parameter count")
 
         // hook_pattern[h, q, k] = h + q / 10 + k / 100 (float32), stored compressed.
         let details = try sweep.group("details")

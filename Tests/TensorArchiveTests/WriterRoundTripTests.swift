@@ -86,7 +86,7 @@ final class WriterRoundTripTests: XCTestCase {
         try writer.writeVariable("v", dimensions: ["x"], values: .float64([1]), units: "1", longName: "v")
         let inner = try writer.group("outer").group("inner")
         try inner.writeCoordinate("y", values: .float64([1, 2]), units: "1", longName: "y")
-        try writer.commit()
+        try writer.close()  // close() is commit()
         let both = chdf5_P_CRT_ORDER_TRACKED_INDEXED()
         for group in ["/", "/outer", "/outer/inner"] {
             let flags = try RawHDF5.creationOrder(path, object: group)

@@ -115,7 +115,11 @@ def test_root_values_dims_and_coords(sample_path):
 
 def test_sweep_group_strings_decode_as_str(sample_path):
     ds = open_group(sample_path, "sweep")
-    assert dict(ds.sizes) == {"row": 3}
+    assert dict(ds.sizes) == {"row": 3, "model": 2}
+    assert list(ds.coords) == ["row", "model"]
+    assert ds["model"].values.tolist() == ["tiny", "llama-3.2-1b ✓"]
+    np.testing.assert_array_equal(ds["parameters"].values, [1e6, 1.2e9])
+    assert ds["parameters"].dims == ("model",)
     np.testing.assert_array_equal(ds["row"].values, [0, 1, 2])
     values = ds["method"].values.tolist()
     assert values == METHODS
@@ -188,6 +192,8 @@ def test_netcdf4_python_reads_the_same(sample_path):
         assert nc.getncattr("title") == "TensorArchive interop sample ✓"
         sweep = nc.groups["sweep"]
         assert list(sweep.variables["method"][...]) == METHODS
+        assert list(sweep.variables["model"][...]) == ["tiny", "llama-3.2-1b ✓"]
+        assert sweep["parameters"].dimensions == ("model",)
         details = sweep.groups["details"]
         assert details["blocks.3.attn.hook_pattern"].dimensions == ("head", "query_position", "key_position")
         np.testing.assert_array_equal(details["blocks.3.attn.hook_pattern"][...], expected_pattern())
