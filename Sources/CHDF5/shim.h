@@ -31,4 +31,11 @@ static inline hid_t chdf5_T_STD_I32LE(void)      { return H5T_STD_I32LE; }
 static inline hid_t chdf5_T_STD_I64LE(void)      { return H5T_STD_I64LE; }
 static inline hid_t chdf5_T_C_S1(void)           { return H5T_C_S1; }
 static inline size_t chdf5_T_VARIABLE(void)      { return H5T_VARIABLE; }
+static inline hid_t chdf5_T_IEEE_F32BE(void)     { return H5T_IEEE_F32BE; }
+static inline H5F_libver_t chdf5_F_LIBVER_LATEST(void) { return H5F_LIBVER_LATEST; }
+// H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED: the creation-order flags netCDF-4 sets on every
+// group, dataset and the root group (via the file creation property list).
+static inline unsigned chdf5_P_CRT_ORDER_TRACKED_INDEXED(void) { return H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED; }
+static inline unsigned chdf5_P_CRT_ORDER_TRACKED(void) { return H5P_CRT_ORDER_TRACKED; }
+static inline unsigned chdf5_P_CRT_ORDER_INDEXED(void) { return H5P_CRT_ORDER_INDEXED; }
 #endif

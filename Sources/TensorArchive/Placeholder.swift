@@ -1,2 +1,0 @@
-/// Placeholder: the TensorArchive target is being written.
-enum TensorArchivePlaceholder {}
