@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "RoPE"]),
-        .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "RoPE"]),
+        .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "RoPE", "TensorArchive"]),
         .testTarget(name: "CLITests", dependencies: ["ropescope"]),
     ]
 )

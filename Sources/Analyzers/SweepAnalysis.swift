@@ -6,6 +6,11 @@ public struct SweepRowResult: Sendable {
     public let row: SweepRow
     public let coverage: CoverageAnalysis
     public var table: PairTable { coverage.table }
+
+    public init(row: SweepRow, coverage: CoverageAnalysis) {
+        self.row = row
+        self.coverage = coverage
+    }
 }
 
 /// Runs every row of a grid (rows in parallel over the available cores; results in row order,

@@ -12,6 +12,14 @@ public struct SweepRow: Equatable, Sendable {
     public let factor: Double?
     /// Geometry, scaling and lengths.
     public let setup: AnalysisSetup
+
+    public init(index: Int, spec: String, method: RoPEMethod, factor: Double?, setup: AnalysisSetup) {
+        self.index = index
+        self.spec = spec
+        self.method = method
+        self.factor = factor
+        self.setup = setup
+    }
 }
 
 /// The expanded grid of a configuration, in deterministic order:

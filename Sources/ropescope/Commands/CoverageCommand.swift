@@ -20,7 +20,7 @@ struct CoverageCommand: ParsableCommand {
     func run() throws {
         let setup = try scaling.setup(model: model)
         let coverage = try ValidatedRoPE.call { try CoverageAnalysis(setup) }
-        // EXPORT: coverage
+        if let path = output.output { try Export.writeSingle(path: path, spec: scaling.spec, coverage: coverage) }
         if output.json {
             try Output.printJSON(CoverageReport(coverage, spec: scaling.spec))
             return

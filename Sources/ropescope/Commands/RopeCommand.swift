@@ -18,8 +18,9 @@ struct RopeCommand: ParsableCommand {
 
     func run() throws {
         let setup = try scaling.setup(model: model)
-        let table = try ValidatedRoPE.call { try PairTable(setup) }
-        // EXPORT: rope
+        let coverage = try ValidatedRoPE.call { try CoverageAnalysis(setup) }
+        let table = coverage.table
+        if let path = output.output { try Export.writeSingle(path: path, spec: scaling.spec, coverage: coverage) }
         if output.json {
             try Output.printJSON(RopeReport(table, spec: scaling.spec))
             return
