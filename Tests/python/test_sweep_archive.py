@@ -56,8 +56,8 @@ def test_sweep_opens_cleanly_with_units(small_sweep):
     assert json.loads(ds.attrs["configuration"])["name"] == "small"
     with h5py.File(small_sweep) as f:
         for name, dataset in f.items():
-                if dataset.is_scale:
-                    continue  # a coordinate variable is its own dimension scale
+            if dataset.is_scale:
+                continue  # a coordinate variable is its own dimension scale
             for axis, scales in enumerate(dataset.dims):
                 assert len(scales) == 1, f"{name} axis {axis} has no dimension scale"
 
