@@ -37,7 +37,7 @@ public struct GGUFByteBuilder: Sendable {
 
     /// Appends `count` zero bytes.
     public mutating func appendZeros(_ count: Int) {
-        bytes.append(contentsOf: repeatElement(0, count: Swift.max(count, 0)))
+        bytes.append(contentsOf: [UInt8](repeating: 0, count: Swift.max(count, 0)))
     }
 
     /// Appends zero bytes until `count` is a multiple of `alignment` (≥ 1).

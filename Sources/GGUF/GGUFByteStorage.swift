@@ -47,7 +47,8 @@ final class GGUFByteStorage: @unchecked Sendable {
     init<Bytes: Collection>(copying source: Bytes) where Bytes.Element == UInt8 {
         let count = source.count
         let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(count, 1), alignment: 64)
-        memory.copyBytes(from: source)
+        let copied: Void? = source.withContiguousStorageIfAvailable { memory.copyMemory(from: UnsafeRawBufferPointer($0)) }
+        if copied == nil { memory.copyBytes(from: source) }
         bytes = UnsafeRawBufferPointer(rebasing: memory[0..<count])
         isMapped = false
     }

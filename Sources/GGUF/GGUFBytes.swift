@@ -12,7 +12,9 @@ public struct GGUFBytes: RandomAccessCollection, Sendable {
         self.range = range
     }
 
+    /// 0.
     public var startIndex: Int { 0 }
+    /// The number of bytes in the view.
     public var endIndex: Int { range.count }
 
     /// The byte at `position` (0-based within the view).

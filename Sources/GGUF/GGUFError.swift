@@ -31,6 +31,8 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable, Sendable {
     case arrayCountExceedsFile(key: String, count: UInt64, elementType: GGUFValueType, remainingBytes: Int, offset: Int)
     /// Arrays nested deeper than `GGUFLimits.maximumArrayNesting`.
     case arrayNestingTooDeep(key: String, depth: Int, maximum: Int, offset: Int)
+    /// The metadata arrays together declare more than `GGUFLimits.maximumMetadataArrayElements` elements.
+    case metadataTooLarge(key: String, arrayElements: Int, maximum: Int)
     /// A value type id outside 0...12.
     case unknownValueType(key: String, typeID: UInt32, offset: Int)
     /// A bool byte other than 0 or 1.
@@ -116,6 +118,8 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable, Sendable {
             return "key '\(key)': array<\(elementType)> count \(count) at byte \(offset) needs at least \(elementType.minimumEncodedSize) bytes per element but only \(remaining) bytes remain"
         case let .arrayNestingTooDeep(key, depth, maximum, offset):
             return "key '\(key)': arrays nested \(depth) deep at byte \(offset); at most \(maximum) levels are allowed"
+        case let .metadataTooLarge(key, elements, maximum):
+            return "key '\(key)': metadata arrays would hold \(elements) elements in total; at most \(maximum) are allowed"
         case let .unknownValueType(key, typeID, offset):
             return "key '\(key)': unknown value type id \(typeID) at byte \(offset); valid ids are 0...12"
         case let .invalidBool(key, byte, offset):

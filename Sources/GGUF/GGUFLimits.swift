@@ -12,6 +12,11 @@ public enum GGUFLimits {
     public static let maximumTensorNameLength = 63
     /// Deepest array nesting accepted (an array of arrays is depth 2); bounds the parser's recursion.
     public static let maximumArrayNesting = 16
+    /// Most array elements (all metadata arrays together, nested ones included) a file may
+    /// declare: 2²⁴ ≈ 16.8 M. Each element becomes a `GGUFValue` (24 bytes), so this caps the
+    /// memory a hostile file can make the parser allocate at about 400 MB; real vocabularies
+    /// (tokens + scores + types + merges) stay around 10⁶.
+    public static let maximumMetadataArrayElements = 1 << 24
     /// Fewest bytes one tensor info can take: name length (8) + n_dims (4) + type (4) + offset (8).
     static let minimumTensorInfoSize = 24
     /// Fewest bytes one key/value pair can take: key length (8) + value type (4) + a 1-byte value.

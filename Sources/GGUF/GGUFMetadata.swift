@@ -33,8 +33,11 @@ public struct GGUFMetadata: Sendable, RandomAccessCollection {
         self.indexByKey = index
     }
 
+    /// 0.
     public var startIndex: Int { entries.startIndex }
+    /// The number of entries.
     public var endIndex: Int { entries.endIndex }
+    /// The entry at `position` in file order.
     public subscript(position: Int) -> GGUFMetadataEntry { entries[position] }
 
     /// The value stored under `key` (byte-exact match), or nil.

@@ -14,6 +14,8 @@ struct GGUFParsedLayout {
 /// defect is a `GGUFError` naming the key or tensor and the byte offset.
 struct GGUFParser {
     var cursor: GGUFByteCursor
+    /// Array elements parsed so far, bounded by `GGUFLimits.maximumMetadataArrayElements`.
+    private var arrayElementsParsed = 0
 
     init(bytes: UnsafeRawBufferPointer) {
         cursor = GGUFByteCursor(bytes)
@@ -124,6 +126,11 @@ struct GGUFParser {
             throw GGUFError.arrayCountExceedsFile(key: key, count: count, elementType: elementType,
                                                   remainingBytes: remaining, offset: countOffset)
         }
+        let (total, overflow) = arrayElementsParsed.addingReportingOverflow(Int(count))
+        guard !overflow, total <= GGUFLimits.maximumMetadataArrayElements else {
+            throw GGUFError.metadataTooLarge(key: key, arrayElements: total, maximum: GGUFLimits.maximumMetadataArrayElements)
+        }
+        arrayElementsParsed = total
         var elements: [GGUFValue] = []
         elements.reserveCapacity(Int(count))
         // Elements carry no per-element type tag; an element of an array<array> is itself an

@@ -208,4 +208,27 @@ final class BadFileMetadataTests: XCTestCase {
             return false
         }
     }
+
+    /// array<uint8> `x.blob` of `count` elements, all present.
+    private func blob(_ count: Int) -> TinyFile {
+        var tiny = TinyFile()
+        tiny.rawKeyValueCount = 1
+        tiny.rawKeyValues = encodedKeyValue { b in
+            b.appendString("x.blob")
+            b.append(GGUFValueType.array.rawValue)
+            b.append(GGUFValueType.uint8.rawValue)
+            b.append(UInt64(count))
+            b.appendZeros(count)
+        }
+        return tiny
+    }
+
+    func testMetadataArraysBeyondTheElementBudget() {
+        // The bytes are all there (17 MB), but 2^24 + 1 elements would cost ~400 MB as GGUFValues.
+        let over = GGUFLimits.maximumMetadataArrayElements + 1
+        checkDefectBytes("2^24 + 1 array elements", mentions: ["'x.blob'", "\(over) elements"],
+                         control: blob(4096).bytes(), defect: blob(over).bytes()) {
+            $0 == .metadataTooLarge(key: "x.blob", arrayElements: over, maximum: GGUFLimits.maximumMetadataArrayElements)
+        }
+    }
 }
