@@ -1,2 +1,0 @@
-/// Placeholder: the GGUF target is being written.
-enum GGUFPlaceholder {}
