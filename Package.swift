@@ -46,6 +46,6 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "RoPE"]),
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "RoPE", "TensorArchive"]),
-        .testTarget(name: "CLITests", dependencies: ["ropescope"]),
+        .testTarget(name: "CLITests", dependencies: ["ropescope", "GGUF"]),
     ]
 )
