@@ -2,11 +2,12 @@
 ///
 /// With P_k the power spectrum of the tapered, zero-padded s_i (see `PowerSpectrum`), f_k = k/N,
 /// folded f_i (see `PairResolution`) and main-lobe half-width h = c/L_w, the main lobe is every
-/// bin within h of the tone or of its mirror images (circular distance on the unit frequency
-/// circle, slack 10⁻⁹·h as in `PairResolution`):
+/// frequency within h (circular distance) of the tone or of its mirror image −f_i. On the
+/// one-sided bins 0 ≤ f_k ≤ 1/2 the mirror lobes (around −f_i and 1 − f_i) only reach bins that
+/// are already within h of f_i, so, with the slack 10⁻⁹·h of `PairResolution`,
 ///
 /// ```
-/// inLobe(k) = |f_k − f_i| ≤ h  or  f_k + f_i ≤ h  or  1 − f_k − f_i ≤ h
+/// inLobe(k) = |f_k − f_i| ≤ h
 /// leakage_i = Σ_{k ∉ lobe} m_k P_k / Σ_k m_k P_k        (m_k = 1 at k = 0 and N/2, else 2)
 /// ```
 /// i.e. the fraction of the two-sided spectral power outside the main lobe(s), in [0, 1]. Only
@@ -55,8 +56,7 @@ public struct PairLeakage: Equatable, Sendable {
                 let fk = Double(k) / Double(n)
                 let weighted = PowerSpectrum.oneSidedMultiplicity(bin: k, fftLength: n) * power[k]
                 total += weighted
-                let inLobe = abs(fk - f) <= slack || fk + f <= slack || 1 - fk - f <= slack
-                if !inLobe { outside += weighted }
+                if abs(fk - f) > slack { outside += weighted }
             }
             leakage.append(total > 0 ? outside / total : .nan)
         }

@@ -35,7 +35,8 @@ enum TallSkinnySVD {
                 fill(start, rows, base + n, lda)
                 let info = LAPACKE_dgeqrf(
                     LAPACK_COL_MAJOR, Int32(height), Int32(n), base, Int32(lda), &tau)
-                // Keep R: zero the Householder vectors below the diagonal of the top n rows.
+                // Keep R. The Householder vectors below the diagonal of the top n rows are zero
+                // already (the top block was triangular); clear them anyway, cheaply, so R is exact.
                 for c in 0..<n { for r in (c + 1)..<n { base[c * lda + r] = 0 } }
                 return info
             }
