@@ -92,7 +92,7 @@ struct RealSpectrumEngine {
         self.fftLength = try options.fftLength(signalLength: signalLength)
         self.window = options.window == .rectangular
             ? nil : try options.window.coefficients(length: signalLength, symmetry: options.symmetry)
-        self.plan = try plans.plan(.realToComplex, size: fftLength)
+        self.plan = try plans.plan(.realToComplexInPlace, size: fftLength)
     }
 
     var binCount: Int { fftLength / 2 + 1 }
@@ -121,15 +121,15 @@ struct RealSpectrumEngine {
         (input + signalLength).update(repeating: 0, count: fftLength - signalLength)
     }
 
-    /// Takes pooled scratch, lets `fill` write the N padded input samples, transforms, and
-    /// returns P_k. Shape [N/2 + 1].
+    /// Takes pooled scratch of 2·(N/2 + 1) doubles, lets `fill` write the N padded input
+    /// samples at its start, transforms in place, and returns P_k. Shape [N/2 + 1].
     func run(_ fill: (UnsafeMutablePointer<Double>) -> Void) throws -> [Double] {
         let bins = binCount
-        return try FFTScratchPool.shared.with([fftLength * 8, bins * 16]) { buffers in
-            let (input, output) = (buffers[0], buffers[1])
-            fill(input.doubles)
-            plan.execute(realInput: input.doubles, output: output.complexes)
-            let spectrum = UnsafePointer(output.doubles)
+        return try FFTScratchPool.shared.with([bins * 16]) { buffers in
+            let buffer = buffers[0]
+            fill(buffer.doubles)
+            plan.execute(realInput: buffer.doubles, output: buffer.complexes)
+            let spectrum = UnsafePointer(buffer.doubles)
             return [Double](unsafeUninitializedCapacity: bins) { buffer, count in
                 guard let p = buffer.baseAddress else { count = 0; return }
                 for k in 0..<bins {
