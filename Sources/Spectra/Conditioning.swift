@@ -12,10 +12,11 @@ import RoPE
 /// singularValueRatio = σ_1/σ_p                (numpy.linalg.cond(F); +∞ if σ_p = 0)
 /// effectiveRank  = exp(−Σ_j p_j ln p_j),  p_j = σ_j / Σ_k σ_k   (Roy & Vetterli 2007; 0·ln 0 = 0)
 /// ```
-/// Computed exactly, without forming F: rows are generated in blocks of `blockRows`, and a
-/// running triangular factor is updated by QR of [R; block] (LAPACK dgeqrf, a tall-skinny QR);
-/// the singular values of the final n×n R equal those of F. Memory O((n + blockRows)·n), time
-/// O(m·n²). Small matrices (m ≤ blockRows) go straight to dgesvd.
+/// Computed exactly, without forming F: rows are generated in blocks of `defaultBlockRows`,
+/// and a running triangular factor is updated by the QR of [R; block] (LAPACK dtpqrt, a
+/// tall-skinny QR); the singular values of the final n×n R equal those of F (dgesvd). Memory
+/// O((n + blockRows)·n), time O(m·n²): about 1 s for 262143 × 128 on one core. Small
+/// matrices (m ≤ blockRows) go straight to dgesvd.
 public struct PositionFeatureConditioning: Equatable, Sendable {
     /// Attention regime of the rows.
     public let regime: RelativeDistanceRegime
@@ -39,7 +40,7 @@ public struct PositionFeatureConditioning: Equatable, Sendable {
     public let effectiveRank: Double
 
     /// Default rows per block of the tall-skinny QR.
-    public static let defaultBlockRows = 4096
+    public static let defaultBlockRows = 2048
 
     /// Analyses F for θ_i (rad/token, finite, 1 … 1024 pairs) over `length` tokens
     /// (1 … 2^28). Throws `emptyInput`, `nonFiniteInput`, `invalidParameter`, `lapackFailed`.

@@ -48,8 +48,7 @@ final class FFTScratchPool: Sendable {
         }
         if let reused { return reused }
         guard let fresh = AlignedBuffer(byteCount: size) else {
-            throw SpectraError.invalidParameter(
-                name: "scratch allocation", value: "\(size) bytes", allowed: "what fftw_malloc can provide")
+            throw SpectraError.allocationFailed(bytes: size)
         }
         return fresh
     }

@@ -3,9 +3,9 @@
 /// ```
 /// K(Δ) = Σ_i w_i · cos(θ_i · Δ)        i = 0 … d/2 − 1, Δ in tokens, θ_i in rad/token
 /// ```
-/// With the default weights w_i = 1/(d/2), K(0) = Σ w_i = 1. K is the mean attention logit
-/// between a query and key that are identical, all-ones-per-pair vectors rotated Δ apart; it is
-/// even in Δ.
+/// With the default weights w_i = 1/(d/2), K(0) = Σ w_i = 1. K(Δ) is the RoPE logit
+/// q·R(Δ)k / (d/2) for a query and key whose every rotation pair is the unit vector (1, 0),
+/// Δ = m − n tokens apart; it is even in Δ.
 public struct RelativePositionKernel: Equatable, Sendable {
     /// The sampled distances.
     public let window: RelativeDistanceWindow

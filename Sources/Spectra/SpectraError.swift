@@ -11,6 +11,8 @@ public enum SpectraError: Error, Equatable, CustomStringConvertible, Sendable {
     case nonFiniteInput(name: String, index: Int, value: Double)
     /// FFTW returned no plan for a transform of this kind and size.
     case fftPlanFailed(kind: String, size: Int)
+    /// `fftw_malloc` could not provide scratch memory of this many bytes.
+    case allocationFailed(bytes: Int)
     /// A LAPACK routine reported `info != 0` (negative: bad argument number; positive: no convergence).
     case lapackFailed(routine: String, info: Int)
 
@@ -26,6 +28,8 @@ public enum SpectraError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(name)[\(index)] is \(value): allowed finite numbers only"
         case let .fftPlanFailed(kind, size):
             return "FFTW could not plan a \(kind) transform of size \(size): allowed sizes 1...\(FFTPlanCache.maximumSize)"
+        case let .allocationFailed(bytes):
+            return "could not allocate \(bytes) bytes of FFT scratch memory: reduce the signal length or padding factor"
         case let .lapackFailed(routine, info):
             let reason = info < 0 ? "argument \(-info) was invalid" : "did not converge (info \(info))"
             return "LAPACK \(routine) failed: \(reason)"

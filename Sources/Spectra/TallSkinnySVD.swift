@@ -10,10 +10,10 @@ enum TallSkinnySVD {
 
     /// σ of the m×n matrix, descending, count min(m, n).
     ///
-    /// m ≤ blockRows: one dgesvd of the whole matrix. Otherwise a work array W of
-    /// (n + blockRows) × n holds R (rows 0 … n−1, initially 0) above the next block; each step
-    /// runs dgeqrf on [R; block], keeps the upper triangle as the new R (σ([R; B]) over all
-    /// blocks equals σ(F) because Q is orthogonal), and finally dgesvd gives σ(R).
+    /// m ≤ blockRows: one dgesvd of the whole matrix. Otherwise a running n×n upper-triangular
+    /// R (initially 0) absorbs one block of rows at a time through LAPACK dtpqrt (the QR of a
+    /// triangle stacked on a rectangle, which never touches R's zero half), so that
+    /// RᵀR = Σ_blocks BᵀB = FᵀF at the end, and dgesvd gives σ(R) = σ(F).
     static func singularValues(rows m: Int, columns n: Int, blockRows: Int, fill: BlockFiller) throws -> [Double] {
         if m <= blockRows {
             var a = [Double](repeating: 0, count: m * n)
@@ -23,27 +23,28 @@ enum TallSkinnySVD {
             }
             return try svd(&a, rows: m, columns: n, leadingDimension: m)
         }
-        let lda = n + blockRows
-        var work = [Double](repeating: 0, count: lda * n)
-        var tau = [Double](repeating: 0, count: n)
+        // R (n×n, upper triangular, starts at 0) and the current block B (rows×n), both
+        // column-major; dtpqrt factors [R; B] = Q·[R'; 0] and overwrites R with R'.
+        var triangle = [Double](repeating: 0, count: n * n)
+        var block = [Double](repeating: 0, count: blockRows * n)
+        let panel = min(32, n)
+        var reflectors = [Double](repeating: 0, count: panel * n)
         var start = 0
         while start < m {
             let rows = min(blockRows, m - start)
-            let height = n + rows
-            let info: Int32 = work.withUnsafeMutableBufferPointer { buffer in
-                guard let base = buffer.baseAddress else { return -1 }
-                fill(start, rows, base + n, lda)
-                let info = LAPACKE_dgeqrf(
-                    LAPACK_COL_MAJOR, Int32(height), Int32(n), base, Int32(lda), &tau)
-                // Keep R. The Householder vectors below the diagonal of the top n rows are zero
-                // already (the top block was triangular); clear them anyway, cheaply, so R is exact.
-                for c in 0..<n { for r in (c + 1)..<n { base[c * lda + r] = 0 } }
-                return info
+            let info: Int32 = triangle.withUnsafeMutableBufferPointer { r in
+                block.withUnsafeMutableBufferPointer { b in
+                    guard let rBase = r.baseAddress, let bBase = b.baseAddress else { return -1 }
+                    fill(start, rows, bBase, blockRows)
+                    return LAPACKE_dtpqrt(
+                        LAPACK_COL_MAJOR, Int32(rows), Int32(n), 0, Int32(panel), rBase, Int32(n),
+                        bBase, Int32(blockRows), &reflectors, Int32(panel))
+                }
             }
-            guard info == 0 else { throw SpectraError.lapackFailed(routine: "dgeqrf", info: Int(info)) }
+            guard info == 0 else { throw SpectraError.lapackFailed(routine: "dtpqrt", info: Int(info)) }
             start += rows
         }
-        return try svd(&work, rows: n, columns: n, leadingDimension: lda)
+        return try svd(&triangle, rows: n, columns: n, leadingDimension: n)
     }
 
     /// dgesvd (no vectors) of the column-major rows×columns matrix in `a` (destroyed).

@@ -108,7 +108,7 @@ final class NumpyReferenceTests: XCTestCase {
 
 enum ConditioningReference {
     /// Compares one fixture case. Backward-stable SVDs (numpy: dgesdd on F; here: blocked
-    /// dgeqrf + dgesvd) perturb each σ_j by p(m,n)·ε·σ_1 with a modest p (observed p ≤ 1 for
+    /// dtpqrt + dgesvd) perturb each σ_j by p(m,n)·ε·σ_1 with a modest p (observed p ≤ 1 for
     /// m ≤ 16383, n ≤ 64); 64·ε·σ_1 allows for other BLAS kernels. κ = σ_1/σ_n then carries a
     /// relative error of about twice that bound divided by σ_n.
     static func check(_ reference: Conditioning, file: StaticString = #filePath, line: UInt = #line) throws {
