@@ -16,6 +16,7 @@ public enum SpectraError: Error, Equatable, CustomStringConvertible, Sendable {
     /// A LAPACK routine reported `info != 0` (negative: bad argument number; positive: no convergence).
     case lapackFailed(routine: String, info: Int)
 
+    /// One line: what is wrong, where, and what was allowed.
     public var description: String {
         switch self {
         case let .invalidParameter(name, value, allowed):
