@@ -1,2 +1,0 @@
-/// Placeholder: the Spectra target is being written.
-enum SpectraPlaceholder {}
