@@ -8,7 +8,7 @@ import PackageDescription
 /// `Analyzers` combines them into reports and sweeps; `ropescope` is the thin CLI.
 let package = Package(
     name: "ropescope",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ropescope", targets: ["ropescope"]),
         .library(name: "RoPE", targets: ["RoPE"]),

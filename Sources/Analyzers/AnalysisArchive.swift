@@ -94,6 +94,8 @@ public enum AnalysisArchive {
         try container.writeVariable(
             "critical_dimension", dimensions: ["config", "regime"], values: .int32(critical), units: "1",
             longName: "critical dimension 2*ceil((d/2)*log_b(m*T_train/(2*pi)))")
+        try writeSpectra(results, pairs: pairs, to: container)
+        try writeConditioning(results, to: container)
     }
 
     private static func labels(_ results: [SweepRowResult], to container: ArchiveContainer) throws {

@@ -5,11 +5,33 @@ import RoPE
 public struct SweepRowResult: Sendable {
     public let row: SweepRow
     public let coverage: CoverageAnalysis
+    /// Causal then bidirectional; nil when spectra are off.
+    public let spectra: [RegimeSpectrum]?
+    /// Causal then bidirectional; nil when conditioning is off.
+    public let conditioning: [ConditioningComparison]?
     public var table: PairTable { coverage.table }
 
-    public init(row: SweepRow, coverage: CoverageAnalysis) {
+    public init(row: SweepRow, coverage: CoverageAnalysis, spectra: [RegimeSpectrum]? = nil,
+                conditioning: [ConditioningComparison]? = nil) {
         self.row = row
         self.coverage = coverage
+        self.spectra = spectra
+        self.conditioning = conditioning
+    }
+
+    /// Computes coverage and, when requested, spectra and conditioning of the scaled frequencies.
+    public init(row: SweepRow, spectrum: ResolvedSpectrumSettings?, conditioningLength: Int?) throws {
+        let coverage = try CoverageAnalysis(row.setup)
+        let theta = coverage.table.inverseFrequency
+        let spectra = try spectrum.map { settings in
+            try RelativeDistanceRegime.allCases.map {
+                try RegimeSpectrum(inverseFrequency: theta, regime: $0, length: settings.length, options: settings.options)
+            }
+        }
+        let conditioning = try conditioningLength.map { length in
+            try RelativeDistanceRegime.allCases.map { try ConditioningComparison(table: coverage.table, regime: $0, length: length) }
+        }
+        self.init(row: row, coverage: coverage, spectra: spectra, conditioning: conditioning)
     }
 }
 
@@ -24,7 +46,9 @@ public enum SweepAnalysis {
         let results = ResultSlots<Result<SweepRowResult, Error>>(count: rows.count)
         DispatchQueue.concurrentPerform(iterations: rows.count) { index in
             let row = rows[index]
-            let result = Result { SweepRowResult(row: row, coverage: try CoverageAnalysis(row.setup)) }
+            let result = Result {
+                try SweepRowResult(row: row, spectrum: grid.spectrum, conditioningLength: grid.conditioningLength)
+            }
             let done = results.store(result, at: index)
             progress?(done, rows.count)
         }

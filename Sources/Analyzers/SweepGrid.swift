@@ -29,6 +29,10 @@ public struct SweepGrid: Equatable, Sendable {
     /// T_train used by every row.
     public let trainLength: Int
     public let rows: [SweepRow]
+    /// Spectrum window and options shared by every row; nil when spectra are off.
+    public let spectrum: ResolvedSpectrumSettings?
+    /// Conditioning window length shared by every row; nil when conditioning is off.
+    public let conditioningLength: Int?
 
     /// Expands and validates the grid; `path` labels errors (AnalyzerError, CLI exit 65).
     public init(_ configuration: SweepConfiguration, path: String) throws {
@@ -50,6 +54,8 @@ public struct SweepGrid: Equatable, Sendable {
         }
         guard !configuration.methods.isEmpty else { throw invalid("methods", "[]", "a non-empty list") }
         trainLength = train
+        spectrum = try configuration.spectrum.map { try ResolvedSpectrumSettings($0, path: path) }
+        conditioningLength = try configuration.conditioning.map { try resolvedConditioningLength($0, path: path) }
 
         var rows: [SweepRow] = []
         for d in dimensions {
