@@ -61,6 +61,30 @@ final class CLIErrorTests: XCTestCase {
                         mentions: ["--range-multiplier"])
     }
 
+    func testSpectrumAndConditioningErrors() throws {
+        let model = ["--preset", "llama2-7b", "--target-length", "8k"]
+        for command in ["spectrum", "conditioning"] {
+            let short = try CLI.run([command] + model + ["--length", "1"])
+            XCTAssertEqual(short.status, 64)
+            XCTAssert(short.stderr.contains("window length 1"), short.stderr)
+            let noLength = try CLI.run([command, "--preset", "llama2-7b"])
+            XCTAssertEqual(noLength.status, 64)
+            XCTAssert(noLength.stderr.contains("missing --target-length"), noLength.stderr)
+            let regime = try CLI.run([command] + model + ["--regime", "sideways"])
+            XCTAssertEqual(regime.status, 64)
+            XCTAssert(regime.stderr.contains("sideways"), regime.stderr)
+        }
+        let padding = try CLI.run(["spectrum"] + model + ["--padding", "0"])
+        XCTAssertEqual(padding.status, 64)
+        XCTAssert(padding.stderr.contains("--padding 0: allowed 1...64"), padding.stderr)
+        let window = try CLI.run(["spectrum"] + model + ["--window-function", "kaiser"])
+        XCTAssertEqual(window.status, 64)
+        XCTAssert(window.stderr.contains("kaiser"), window.stderr)
+        let huge = try CLI.run(["conditioning"] + model + ["--length", "4m"])
+        XCTAssertEqual(huge.status, 64)
+        XCTAssert(huge.stderr.contains("2...1048576"), huge.stderr)
+    }
+
     func testUnwritableOutput() throws {
         let model = ["--preset", "llama2-7b", "--target-length", "8k"]
         let missing = try CLI.run(["rope"] + model + ["--output", "/nonexistent-dir/x.h5"])

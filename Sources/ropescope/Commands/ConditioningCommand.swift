@@ -1,6 +1,85 @@
+import Analyzers
 import ArgumentParser
+import RoPE
+import Spectra
 
+/// `ropescope conditioning`: singular values of the position features before and after scaling.
 struct ConditioningCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "conditioning", abstract: "(being written)")
-    func run() throws { throw ValidationError("'conditioning' is not available yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "conditioning",
+        abstract: "Singular values of the [distances × 2·pairs] cos/sin feature matrix before and after scaling: "
+            + "how distinguishable positions stay (condition number, effective rank).")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var scaling: ScalingOption
+    @OptionGroup var window: WindowOptions
+
+    @Flag(help: "Print JSON (includes the singular values).")
+    var json = false
+
+    static let maximumLength = 1 << 20
+
+    mutating func validate() throws {
+        _ = try scaling.setup(model: model)
+        _ = try window.resolvedLength(model: model, maximum: Self.maximumLength)
+    }
+
+    func run() throws {
+        let setup = try scaling.setup(model: model)
+        let length = try window.resolvedLength(model: model, maximum: Self.maximumLength)
+        let table = try ValidatedRoPE.call { try PairTable(setup) }
+        let comparisons = try window.regime.regimes.map { try ConditioningComparison(table: table, regime: $0, length: length) }
+        if json {
+            try Output.printJSON(ConditioningReport(spec: scaling.spec, length: length, comparisons: comparisons))
+            return
+        }
+        print("spec \(scaling.spec)  L=\(length)  (condition number = σ_max/σ_min as numpy.linalg.cond)")
+        var text = TextTable("regime", "features", "cond_unscaled", "cond_scaled", "eff_rank_unscaled", "eff_rank_scaled",
+                             "rank_unscaled", "rank_scaled")
+        for c in comparisons {
+            text.add([c.scaled.regime.rawValue, "\(c.scaled.rowCount)x\(c.scaled.columnCount)",
+                      Output.number(c.unscaled.singularValueRatio, digits: 4), Output.number(c.scaled.singularValueRatio, digits: 4),
+                      Output.number(c.unscaled.effectiveRank, digits: 4), Output.number(c.scaled.effectiveRank, digits: 4),
+                      String(c.unscaled.numericalRank), String(c.scaled.numericalRank)])
+        }
+        print(text.render())
+    }
+}
+
+/// JSON of `conditioning`.
+struct ConditioningReport: Encodable {
+    struct Features: Encodable {
+        var singularValues: [Double]
+        var conditionNumber: Double
+        var effectiveRank: Double
+        var numericalRank: Int
+
+        init(_ c: PositionFeatureConditioning) {
+            singularValues = c.singularValues
+            conditionNumber = c.singularValueRatio
+            effectiveRank = c.effectiveRank
+            numericalRank = c.numericalRank
+        }
+    }
+
+    struct Regime: Encodable {
+        var regime: String
+        var rows: Int
+        var columns: Int
+        var unscaled: Features
+        var scaled: Features
+    }
+
+    var spec: String
+    var length: Int
+    var regimes: [Regime]
+
+    init(spec: String, length: Int, comparisons: [ConditioningComparison]) {
+        self.spec = spec
+        self.length = length
+        regimes = comparisons.map {
+            Regime(regime: $0.scaled.regime.rawValue, rows: $0.scaled.rowCount, columns: $0.scaled.columnCount,
+                   unscaled: Features($0.unscaled), scaled: Features($0.scaled))
+        }
+    }
 }

@@ -1,6 +1,103 @@
+import Analyzers
 import ArgumentParser
+import RoPE
+import Spectra
 
+/// `ropescope spectrum`: FFTW spectrum of the relative-position kernel of one scaling spec.
 struct SpectrumCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "spectrum", abstract: "(being written)")
-    func run() throws { throw ValidationError("'spectrum' is not available yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "spectrum",
+        abstract: "Kernel K(Δ) = Σ cos(θ'_i Δ)/(d/2) over the causal or bidirectional window: power spectrum, "
+            + "resolvable pairs, leakage per pair and the decay envelope.")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var scaling: ScalingOption
+    @OptionGroup var window: WindowOptions
+
+    @Option(help: "Window function: \(SpectralWindow.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var windowFunction: SpectralWindow = .hann
+
+    @Option(help: "Zero-padding factor (1...64); N_fft = next power of two ≥ factor × window samples.")
+    var padding: Int = 2
+
+    @Flag(help: "Print JSON (includes the kernel and power arrays).")
+    var json = false
+
+    static let maximumLength = 1 << 22
+
+    mutating func validate() throws {
+        _ = try scaling.setup(model: model)
+        _ = try window.resolvedLength(model: model, maximum: Self.maximumLength)
+        guard (1...64).contains(padding) else { throw ValidationError("invalid --padding \(padding): allowed 1...64") }
+    }
+
+    func run() throws {
+        let setup = try scaling.setup(model: model)
+        let length = try window.resolvedLength(model: model, maximum: Self.maximumLength)
+        let theta = try ValidatedRoPE.call { try PairTable(setup) }.inverseFrequency
+        let options = SpectrumOptions(window: windowFunction, paddingFactor: padding)
+        let spectra = try window.regime.regimes.map {
+            try RegimeSpectrum(inverseFrequency: theta, regime: $0, length: length, options: options)
+        }
+        if json {
+            try Output.printJSON(SpectrumReport(spec: scaling.spec, length: length, window: windowFunction.rawValue,
+                                                paddingFactor: padding, inverseFrequency: theta, spectra: spectra))
+            return
+        }
+        print("spec \(scaling.spec)  window \(windowFunction.rawValue) L=\(length) padding ×\(padding)")
+        var summary = TextTable("regime", "N_fft", "resolvable", "mean_leakage", "env<1/e at", "settles at")
+        for s in spectra {
+            summary.add([s.regime.rawValue, String(s.fftLength), "\(s.resolvable.filter { $0 }.count)/\(theta.count)",
+                         Output.number(s.leakage.reduce(0, +) / Double(max(1, s.leakage.count)), digits: 4),
+                         s.firstCrossingDistance.map(String.init) ?? "-", s.settlingDistance.map(String.init) ?? "-"])
+        }
+        print(summary.render())
+        var pairs = TextTable(["pair", "theta_scaled"] + spectra.flatMap { ["\($0.regime.rawValue)_resolvable", "\($0.regime.rawValue)_leakage"] })
+        for i in theta.indices {
+            pairs.add([String(i), Output.number(theta[i])]
+                + spectra.flatMap { [$0.resolvable[i] ? "yes" : "no", Output.number($0.leakage[i], digits: 4)] })
+        }
+        print(pairs.render())
+    }
+}
+
+/// JSON of `spectrum`.
+struct SpectrumReport: Encodable {
+    struct Regime: Encodable {
+        var regime: String
+        var distance: [Int]
+        var kernel: [Double]
+        var envelope: [Double]
+        var fftLength: Int
+        var frequency: [Double]
+        var power: [Double]
+        var resolvable: [Bool]
+        var leakage: [Double]
+        @EncodeNull var firstCrossingDistance: Int?
+        @EncodeNull var settlingDistance: Int?
+    }
+
+    var spec: String
+    var length: Int
+    var window: String
+    var paddingFactor: Int
+    var inverseFrequency: [Double]
+    var regimes: [Regime]
+
+    init(spec: String, length: Int, window: String, paddingFactor: Int, inverseFrequency: [Double], spectra: [RegimeSpectrum]) {
+        self.spec = spec
+        self.length = length
+        self.window = window
+        self.paddingFactor = paddingFactor
+        self.inverseFrequency = inverseFrequency
+        regimes = spectra.map { s in
+            let first = s.regime == .causal ? 0 : -length
+            return Regime(
+                regime: s.regime.rawValue, distance: Array(first..<(first + s.kernel.count)), kernel: s.kernel,
+                envelope: s.envelope, fftLength: s.fftLength,
+                frequency: (0..<s.power.count).map { Double($0) / Double(s.fftLength) }, power: s.power,
+                resolvable: s.resolvable, leakage: s.leakage,
+                firstCrossingDistance: s.firstCrossingDistance, settlingDistance: s.settlingDistance)
+        }
+    }
 }
