@@ -38,7 +38,8 @@ public struct BPETokenizer: Sendable {
     /// not round-trip. Empty for a complete byte-level vocabulary.
     public var unrepresentableBytes: [UInt8] { tables.unrepresentableBytes }
 
-    /// Validates `vocabulary` and builds the lookup tables (about 0.1 s for 49k tokens/merges).
+    /// Validates `vocabulary` and builds the lookup tables (about 0.06 s of CPU for SmolLM2's
+    /// 49k tokens and merges).
     ///
     /// Checks: model is `"gpt2"`; pre-tokenizer is supported; at least one and at most `Int32.max`
     /// tokens; one token type (0...6) per token when types are given; unique token texts; byte

@@ -1,6 +1,6 @@
 /// Encodes raw text fragments (no user-defined tokens inside) into token ids: UTF-8 → scalars and
-/// their classes → pre-tokenizer words → byte-level BPE per word. Holds reusable buffers, so one
-/// instance serves a whole `encode` call without per-word allocations.
+/// their classes → pre-tokenizer words → byte-level BPE per word (memoised by `WordCache`). Holds
+/// reusable buffers, so one instance serves a whole `encode` call without per-word allocations.
 struct TextEncoder {
     let preTokenizer: PreTokenizer
     let merger: BPEMerger
@@ -10,6 +10,7 @@ struct TextEncoder {
     private var offsets: [Int] = []
     private var wordEnds: [Int] = []
     private var workspace = BPEMerger.Workspace()
+    private var cache = WordCache()
 
     init(preTokenizer: PreTokenizer, merger: BPEMerger) {
         self.preTokenizer = preTokenizer
@@ -30,7 +31,9 @@ struct TextEncoder {
         var start = 0
         for end in wordEnds {
             let word = UnsafeBufferPointer(rebasing: text[offsets[start]..<offsets[end]])
-            merger.appendTokens(of: word, to: &output, workspace: &workspace)
+            cache.appendTokens(of: word, to: &output) { output in
+                merger.appendTokens(of: word, to: &output, workspace: &workspace)
+            }
             start = end
         }
     }

@@ -32,6 +32,7 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible, Sendable 
     /// A token id passed to the decoder is outside `0..<vocabularySize`.
     case tokenIDOutOfRange(id: Int32, position: Int, vocabularySize: Int)
 
+    /// One line: what is wrong, where, and what was allowed.
     public var description: String {
         switch self {
         case .emptyVocabulary:

@@ -43,16 +43,8 @@ final class LlamaCppFixtureTests: XCTestCase {
         let results: [String: [Result]]
     }
 
-    private static let vocabularyLock = NSLock()
-    nonisolated(unsafe) private static var cachedExport: ExportedVocabulary?
-
     private func export() throws -> ExportedVocabulary {
-        Self.vocabularyLock.lock()
-        defer { Self.vocabularyLock.unlock() }
-        if let cached = Self.cachedExport { return cached }
-        let loaded = try FixtureLoader.smolLM2Vocabulary()
-        Self.cachedExport = loaded
-        return loaded
+        try FixtureLoader.smolLM2Vocabulary()
     }
 
     func testHandPickedCasesMatchLlamaCpp() throws {
