@@ -10,7 +10,9 @@
 /// llama.cpp classifies with tables generated from Unicode 15.1 (`src/unicode-data.cpp`), while
 /// Swift's standard library follows a newer Unicode. Scalars first assigned after 15.1 are
 /// therefore treated as unassigned (`other`), which reproduces llama.cpp's classes for all
-/// 1,112,064 scalars (checked exhaustively against llama.cpp 0c1e57098's `unicode_cpt_flags`).
+/// 1,112,064 scalars (checked exhaustively against llama.cpp 0c1e57098's `unicode_cpt_flags`
+/// with Swift 6.3 on Linux). The cap needs a standard library with Unicode >= 15.1 data; on an
+/// older Apple OS (whose stdlib ships older data) scalars assigned in 15.0/15.1 read as `other`.
 enum ScalarClass: UInt8 {
     case other = 0
     case letter = 1
