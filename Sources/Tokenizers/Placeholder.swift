@@ -1,2 +1,0 @@
-/// Placeholder: the Tokenizers target is being written.
-enum TokenizersPlaceholder {}

@@ -1,0 +1,112 @@
+/// A byte-level BPE pre-tokenizer: how text is cut into words before BPE merges run inside each
+/// word. Raw values are the GGUF names (`tokenizer.ggml.pre`).
+///
+/// The splits equal llama.cpp's (`src/llama-vocab.cpp`, `llm_tokenizer_bpe`; `src/unicode.cpp`,
+/// `unicode_regex_split`) for these regex sequences, each applied inside the pieces of the
+/// previous one:
+///
+/// - `gpt2` (`"gpt-2"`):
+///   1. `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`
+/// - `smollm` (`"smollm"`):
+///   1. `\p{N}` — every number scalar becomes a piece of its own; the runs between are pieces;
+///   2. the GPT-2 pattern above, inside each piece.
+///
+/// llama.cpp runs the GPT-2 pattern with a hand-written matcher (`unicode_regex_split_custom_gpt2`)
+/// whose semantics this type reproduces exactly:
+/// - contractions are lower-case only (`'S` is not one);
+/// - `\s+(?!\S)` with a run of n >= 2 whitespace scalars followed by a non-space scalar takes
+///   n − 1 of them, leaving the last to prefix the next word (`"a   b"` → `a`, `"  "`, `" b"`);
+///   a run that ends the piece (end of text, or a digit split off by `\p{N}`) is taken whole;
+/// - a single whitespace scalar that is not a space (`"\n"`, `"\t"`) before a word stands alone;
+/// - lookahead never crosses the end of the current piece.
+/// Character classes are those of `ScalarClass` (Unicode 15.1, as llama.cpp).
+public enum PreTokenizer: String, Sendable, CaseIterable {
+    /// llama.cpp `LLAMA_VOCAB_PRE_TYPE_GPT2` (GGUF name `gpt-2`).
+    case gpt2 = "gpt-2"
+    /// llama.cpp `LLAMA_VOCAB_PRE_TYPE_SMOLLM` (GGUF name `smollm`): digits split one by one,
+    /// then the GPT-2 pattern.
+    case smollm = "smollm"
+
+    /// The pre-tokenizer for a `tokenizer.ggml.pre` value.
+    /// - Throws: `TokenizerError.unsupportedPreTokenizer` listing the supported names.
+    public init(ggufName: String) throws {
+        guard let value = PreTokenizer(rawValue: ggufName) else {
+            throw TokenizerError.unsupportedPreTokenizer(
+                name: ggufName, supported: PreTokenizer.allCases.map(\.ggufName))
+        }
+        self = value
+    }
+
+    /// The GGUF name (`tokenizer.ggml.pre`).
+    public var ggufName: String { rawValue }
+
+    /// The regex sequence llama.cpp applies for this pre-tokenizer (documentation only: the split
+    /// is done by a hand-written scanner, not by a regex engine).
+    public var llamaCppPatterns: [String] {
+        switch self {
+        case .gpt2: return [PreTokenizer.gpt2Pattern]
+        case .smollm: return [#"\p{N}"#, PreTokenizer.gpt2Pattern]
+        }
+    }
+
+    /// The GPT-2 pattern as written in llama.cpp, with the `\s+` fallback of its custom matcher.
+    public static let gpt2Pattern = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
+
+    /// Cuts `text` into pre-tokenizer words; concatenating the result gives `text` back.
+    /// - Returns: the words in order; empty for empty text.
+    public func words(in text: String) -> [String] {
+        let scalars = Array(text.unicodeScalars)
+        let values = scalars.map(\.value)
+        let classes = values.map { ScalarClass.of($0).rawValue }
+        var ends: [Int] = []
+        values.withUnsafeBufferPointer { valueBuffer in
+            classes.withUnsafeBufferPointer { classBuffer in
+                appendWordEnds(
+                    scalars: valueBuffer, classes: classBuffer, range: 0..<values.count, to: &ends)
+            }
+        }
+        var words: [String] = []
+        words.reserveCapacity(ends.count)
+        var start = 0
+        for end in ends {
+            var word = ""
+            word.unicodeScalars.append(contentsOf: scalars[start..<end])
+            words.append(word)
+            start = end
+        }
+        return words
+    }
+
+    /// Appends the exclusive end index of every word of `scalars[range]` to `wordEnds`.
+    /// - Parameters:
+    ///   - scalars: scalar values of the whole fragment.
+    ///   - classes: `ScalarClass` raw values, same length as `scalars`.
+    func appendWordEnds(
+        scalars: UnsafeBufferPointer<UInt32>,
+        classes: UnsafeBufferPointer<UInt8>,
+        range: Range<Int>,
+        to wordEnds: inout [Int]
+    ) {
+        switch self {
+        case .gpt2:
+            GPT2Scanner.scan(scalars: scalars, classes: classes, range: range, wordEnds: &wordEnds)
+        case .smollm:
+            // Stage 1, `\p{N}`: each number scalar is a piece; the runs between are pieces.
+            let number = ScalarClass.number.rawValue
+            var runStart = range.lowerBound
+            for index in range where classes[index] == number {
+                if runStart < index {
+                    GPT2Scanner.scan(
+                        scalars: scalars, classes: classes, range: runStart..<index, wordEnds: &wordEnds)
+                }
+                wordEnds.append(index + 1)
+                runStart = index + 1
+            }
+            if runStart < range.upperBound {
+                GPT2Scanner.scan(
+                    scalars: scalars, classes: classes, range: runStart..<range.upperBound,
+                    wordEnds: &wordEnds)
+            }
+        }
+    }
+}
