@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Spectra", dependencies: ["RoPE", "CFFTW3", "CLAPACKE"]),
         .target(name: "TensorArchive", dependencies: ["CHDF5"]),
         .target(name: "GGUF"),
-        .target(name: "Tokenizers"),
+        .target(name: "Tokenizers", dependencies: ["GGUF"]),
         .target(name: "Inference", dependencies: ["RoPE", "CBLAS"]),
         .target(name: "Analyzers", dependencies: ["RoPE", "Spectra", "TensorArchive"]),
         .executableTarget(
@@ -43,7 +43,7 @@ let package = Package(
         .testTarget(name: "SpectraTests", dependencies: ["Spectra", "RoPE"]),
         .testTarget(name: "TensorArchiveTests", dependencies: ["TensorArchive", "CHDF5"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "RoPE"]),
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "RoPE", "TensorArchive"]),
         .testTarget(name: "CLITests", dependencies: ["ropescope", "GGUF"]),

@@ -31,10 +31,14 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible, Sendable 
     case unsupportedTokenizerModel(name: String, supported: [String])
     /// A token id passed to the decoder is outside `0..<vocabularySize`.
     case tokenIDOutOfRange(id: Int32, position: Int, vocabularySize: Int)
+    /// A `tokenizer.ggml.*` metadata entry is missing or has the wrong type.
+    case invalidMetadata(key: String, reason: String)
 
     /// One line: what is wrong, where, and what was allowed.
     public var description: String {
         switch self {
+        case let .invalidMetadata(key, reason):
+            return "tokenizer metadata '\(key)': \(reason)"
         case .emptyVocabulary:
             return "tokenizer.ggml.tokens is empty: a vocabulary needs at least one token"
         case let .vocabularyTooLarge(count):

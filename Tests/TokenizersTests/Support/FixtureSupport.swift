@@ -1,4 +1,5 @@
 import Foundation
+import GGUF
 import Tokenizers
 import XCTest
 
@@ -11,45 +12,31 @@ enum FixturePaths {
 
     static let llamaCppTokenizer = repositoryRoot.appendingPathComponent("Tests/Fixtures/llamacpp/tokenizer.json")
     static let llamaCppFuzz = repositoryRoot.appendingPathComponent("Tests/Fixtures/tokenizer/llamacpp_fuzz.json")
-    /// Written by scripts/fixtures/export_vocab.py; absent on a fresh checkout.
-    static let smolLM2Vocabulary = repositoryRoot.appendingPathComponent("models/smollm2-vocab.json")
+    /// The default model (scripts/fetch-model.sh); absent on a fresh checkout.
+    static let smolLM2Model = repositoryRoot.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf")
 }
 
-/// The JSON written by scripts/fixtures/export_vocab.py.
-struct ExportedVocabulary: Decodable {
-    let source: String
-    let source_sha256: String
-    let model: String
-    let pre: String
-    let tokens: [String]
-    let token_types: [Int32]?
-    let merges: [String]
-    let bos_token_id: Int32?
-    let eos_token_id: Int32?
-    let unknown_token_id: Int32?
-    let padding_token_id: Int32?
-    let add_bos_token: Bool
+/// The SmolLM2 vocabulary read from the GGUF model through the GGUF target.
+struct ExportedVocabulary {
+    let base: BPEVocabulary
 
     /// The tokenizer input, optionally with another pre-tokenizer name.
     func vocabulary(preTokenizer: String? = nil) -> BPEVocabulary {
-        BPEVocabulary(
-            model: model, preTokenizer: preTokenizer ?? pre, tokens: tokens, merges: merges,
-            tokenTypes: token_types, bosID: bos_token_id, eosID: eos_token_id,
-            unknownID: unknown_token_id, paddingID: padding_token_id, addBOS: add_bos_token)
+        var copy = base
+        if let preTokenizer { copy.preTokenizer = preTokenizer }
+        return copy
     }
 }
 
 enum FixtureLoader {
-    /// The exported SmolLM2 vocabulary, or an `XCTSkip` saying how to create it.
+    /// The default model's vocabulary, or an `XCTSkip` saying how to fetch the model
+    /// (path models/SmolLM2-135M-Instruct.Q4_1.gguf, or $ROPESCOPE_MODEL).
     static func smolLM2Vocabulary() throws -> ExportedVocabulary {
-        let url = FixturePaths.smolLM2Vocabulary
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw XCTSkip("""
-                \(url.path) is absent: run scripts/fetch-model.sh, then \
-                python scripts/fixtures/export_vocab.py (gguf==0.19.0) to compare with llama.cpp
-                """)
+        let path = ProcessInfo.processInfo.environment["ROPESCOPE_MODEL"] ?? FixturePaths.smolLM2Model.path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw XCTSkip("\(path) is absent: run scripts/fetch-model.sh to compare the tokenizer with llama.cpp")
         }
-        return try JSONDecoder().decode(ExportedVocabulary.self, from: Data(contentsOf: url))
+        return ExportedVocabulary(base: try BPEVocabulary(gguf: GGUFFile(path: path)))
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
