@@ -34,7 +34,7 @@ let package = Package(
         .executableTarget(
             name: "ropescope",
             dependencies: [
-                "RoPE", "Spectra", "TensorArchive", "Analyzers", "GGUF",
+                "RoPE", "Spectra", "TensorArchive", "Analyzers", "GGUF", "Tokenizers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

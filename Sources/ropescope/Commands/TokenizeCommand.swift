@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Tokenizers
+
+/// `ropescope tokenize MODEL.gguf --text STRING|--text-file FILE`: the model's BPE tokenisation.
+struct TokenizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize", abstract: "Tokenise text with the GGUF model's byte-level BPE vocabulary (llama.cpp-compatible).")
+
+    @Argument(help: "GGUF model file.")
+    var model: String
+
+    @OptionGroup var input: TextInputOptions
+
+    @Flag(help: "Print JSON (key `ids`).")
+    var json = false
+
+    mutating func validate() throws {
+        try input.validate()
+    }
+
+    func run() throws {
+        let text = try input.read()
+        let file = try ModelFile.open(model)
+        let tokenizer: BPETokenizer
+        do {
+            tokenizer = try BPETokenizer(vocabulary: BPEVocabulary(gguf: file))
+        } catch let error as TokenizerError {
+            throw Failure.malformedInput("'\(model)': \(error)")
+        }
+        let ids = tokenizer.encode(text)
+        if json {
+            try Output.printJSON(TokenizeReport(ids: ids.map(Int.init), tokenCount: ids.count,
+                                                pieces: ids.map { tokenizer.tokenText($0) ?? "" }, addBOS: tokenizer.addsBOSByDefault))
+            return
+        }
+        print("\(ids.count) tokens (BOS \(tokenizer.addsBOSByDefault ? "added" : "not added"))")
+        var table = TextTable("index", "id", "piece")
+        for (index, id) in ids.enumerated() {
+            table.add([String(index), String(id), (tokenizer.tokenText(id) ?? "").debugDescription])
+        }
+        print(table.render())
+    }
+}
+
+struct TokenizeReport: Encodable {
+    var ids: [Int]
+    var tokenCount: Int
+    var pieces: [String]
+    var addBOS: Bool
+}
+
+/// --text / --text-file: exactly one; files must be readable (exit 66) UTF-8 (exit 65).
+struct TextInputOptions: ParsableArguments {
+    @Option(help: "Text to process.")
+    var text: String?
+
+    @Option(help: ArgumentHelp("UTF-8 text file to process.", valueName: "file"))
+    var textFile: String?
+
+    func validate() throws {
+        guard (text == nil) != (textFile == nil) else {
+            throw ValidationError("give exactly one of --text STRING or --text-file FILE")
+        }
+    }
+
+    func read() throws -> String {
+        if let text { return text }
+        guard let path = textFile else { throw ValidationError("give exactly one of --text STRING or --text-file FILE") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure.unreadableInput("cannot read text file '\(path)' (missing or not readable)")
+        }
+        guard let string = String(validating: data, as: UTF8.self) else {
+            throw Failure.malformedInput("text file '\(path)' is not valid UTF-8")
+        }
+        return string
+    }
+}
