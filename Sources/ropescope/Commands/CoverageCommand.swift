@@ -25,8 +25,7 @@ struct CoverageCommand: ParsableCommand {
             try Output.printJSON(CoverageReport(coverage, spec: scaling.spec))
             return
         }
-        print("spec \(scaling.spec)  d=\(setup.geometry.rotaryDimension)  b=\(Output.number(setup.geometry.base))"
-            + "  T_train=\(setup.trainLength)  T_target=\(setup.targetLength)")
+        print(Output.header(setup, spec: scaling.spec))
         var summary = TextTable("regime", "d_crit", "T_extra", "covered_train", "covered_target", "out_of_range", "worst_excess_rad")
         for r in coverage.regimes {
             summary.add([r.regime.rawValue, String(r.criticalDimension),

@@ -26,8 +26,7 @@ struct RopeCommand: ParsableCommand {
             return
         }
         let f = table.frequencies
-        print("spec \(scaling.spec)  d=\(setup.geometry.rotaryDimension)  b=\(Output.number(setup.geometry.base))"
-            + "  T_train=\(setup.trainLength)  T_target=\(setup.targetLength)")
+        print(Output.header(setup, spec: scaling.spec))
         print("attention factor \(Output.number(f.attentionFactor))  effective base "
             + (f.effectiveBase.map { Output.number($0) } ?? "n/a (not a single-base scaling)"))
         if let rule = f.criticalRule {

@@ -1,3 +1,4 @@
+import Analyzers
 import ArgumentParser
 import Foundation
 
@@ -28,6 +29,12 @@ enum Output {
         if !value.isFinite { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return String(format: "%.\(digits)g", value)
+    }
+
+    /// The first line of a per-spec table: spec, d, b and both lengths.
+    static func header(_ setup: AnalysisSetup, spec: String) -> String {
+        "spec \(spec)  d=\(setup.geometry.rotaryDimension)  b=\(number(setup.geometry.base))"
+            + "  T_train=\(setup.trainLength)  T_target=\(setup.targetLength)"
     }
 
     static func printError(_ message: String) {
