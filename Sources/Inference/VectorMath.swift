@@ -1,15 +1,16 @@
 /// Vectorised elementwise kernels for the hot loops (softmax tiles, SwiGLU).
 enum VectorMath {
     /// e^x for 8 lanes: Cephes `expf` range reduction and degree-6 polynomial (S. L. Moshier,
-    /// Cephes Math Library, `expf.c`), relative error about 2 float ulps on [−87.3, 88.7].
+    /// Cephes Math Library, `expf.c`), relative error about 2 float ulps on [−87.3, 88.3].
     /// ```
     /// n = round(x·log₂e),  r = x − n·ln2 (two-part ln2),  e^x = 2ⁿ·(1 + r + r²·P(r))
     /// ```
-    /// x < −87.3 (including −∞) gives exactly 0; x > 88.7 is clamped to e^88.7 (≈ 3.3e38); NaN stays NaN.
+    /// x < −87.3 (including −∞) gives exactly 0; x > 88.37 is clamped to e^88.37 (≈ 2.4e38, so that
+    /// 2ⁿ stays a finite float); NaN stays NaN.
     @inline(__always)
     static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let underflow = x .< -87.33654
-        var v = x.replacing(with: 88.72283, where: x .> 88.72283)
+        var v = x.replacing(with: 88.37, where: x .> 88.37)
         v = v.replacing(with: -87.33654, where: underflow)
         let n = (v * 1.442695041).rounded(.toNearestOrEven)
         let r = (v - n * 0.693359375) + n * 2.12194440e-4
