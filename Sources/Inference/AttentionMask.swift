@@ -7,7 +7,9 @@
 /// ```
 /// Indices are window positions 0…L−1 (not RoPE positions). Every query can attend to itself.
 public enum AttentionMask: Equatable, Sendable {
+    /// j ≤ i (llama).
     case causal
+    /// Every key (llada).
     case bidirectional
     /// Block-diagonal packing of several documents: `ids` has one document id per window position.
     case document(ids: [Int32], withinDocument: AttentionDirection)
@@ -17,12 +19,14 @@ public enum AttentionMask: Equatable, Sendable {
         self = direction == .causal ? .causal : .bidirectional
     }
 
-    /// True when query `query` may attend to key `key` (window positions).
+    /// True when query `query` may attend to key `key` (window positions; false for a position
+    /// outside the document ids).
     public func allows(query: Int, key: Int) -> Bool {
         switch self {
         case .causal: return key <= query
         case .bidirectional: return true
         case let .document(ids, within):
+            guard ids.indices.contains(query), ids.indices.contains(key) else { return false }
             return ids[query] == ids[key] && (within == .bidirectional || key <= query)
         }
     }

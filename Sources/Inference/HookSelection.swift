@@ -17,6 +17,7 @@ public struct HookSelection: Equatable, Sendable {
     /// Window positions of the key columns of scores/patterns; nil = all.
     public var keyPositions: Range<Int>?
 
+    /// Patterns plus optional restrictions (nil = unrestricted); checked when the forward pass runs.
     public init(_ patterns: [String], layers: Set<Int>? = nil, heads: [Int]? = nil,
                 queryPositions: Range<Int>? = nil, keyPositions: Range<Int>? = nil) {
         self.patterns = patterns

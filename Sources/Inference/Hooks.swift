@@ -7,26 +7,47 @@ import Foundation
 /// heads under GQA, a separate dimension because its size differs), `d_head`, `query_position`,
 /// `key_position`, `d_mlp`, `vocab`. Values are float32, row-major in the listed dimension order.
 public enum HookPoint: String, CaseIterable, Sendable {
+    /// `hook_embed`
     case embed = "hook_embed"
+    /// `blocks.{i}.hook_resid_pre`
     case residualPre = "blocks.{i}.hook_resid_pre"
+    /// `blocks.{i}.ln1.hook_normalized`
     case attentionNormalized = "blocks.{i}.ln1.hook_normalized"
+    /// `blocks.{i}.attn.hook_q`
     case query = "blocks.{i}.attn.hook_q"
+    /// `blocks.{i}.attn.hook_k`
     case key = "blocks.{i}.attn.hook_k"
+    /// `blocks.{i}.attn.hook_v`
     case value = "blocks.{i}.attn.hook_v"
+    /// `blocks.{i}.attn.hook_rot_q`
     case rotatedQuery = "blocks.{i}.attn.hook_rot_q"
+    /// `blocks.{i}.attn.hook_rot_k`
     case rotatedKey = "blocks.{i}.attn.hook_rot_k"
+    /// `blocks.{i}.attn.hook_attn_scores`
     case attentionScores = "blocks.{i}.attn.hook_attn_scores"
+    /// `blocks.{i}.attn.hook_pattern`
     case pattern = "blocks.{i}.attn.hook_pattern"
+    /// `blocks.{i}.attn.hook_z`
     case z = "blocks.{i}.attn.hook_z"
+    /// `blocks.{i}.hook_attn_out`
     case attentionOut = "blocks.{i}.hook_attn_out"
+    /// `blocks.{i}.hook_resid_mid`
     case residualMid = "blocks.{i}.hook_resid_mid"
+    /// `blocks.{i}.ln2.hook_normalized`
     case mlpNormalized = "blocks.{i}.ln2.hook_normalized"
+    /// `blocks.{i}.mlp.hook_pre`
     case mlpPre = "blocks.{i}.mlp.hook_pre"
+    /// `blocks.{i}.mlp.hook_pre_linear`
     case mlpPreLinear = "blocks.{i}.mlp.hook_pre_linear"
+    /// `blocks.{i}.mlp.hook_post`
     case mlpPost = "blocks.{i}.mlp.hook_post"
+    /// `blocks.{i}.hook_mlp_out`
     case mlpOut = "blocks.{i}.hook_mlp_out"
+    /// `blocks.{i}.hook_resid_post`
     case residualPost = "blocks.{i}.hook_resid_post"
+    /// `ln_final.hook_normalized`
     case finalNormalized = "ln_final.hook_normalized"
+    /// `hook_logits`
     case logits = "hook_logits"
 
     /// True for hooks inside a block (`blocks.{i}.…`).
@@ -120,8 +141,10 @@ public final class HookRecorder: HookSink {
     /// Names in the order they were received.
     public private(set) var order: [String] = []
 
+    /// An empty recorder.
     public init() {}
 
+    /// Stores `tensor` under its name (a later tensor of the same name replaces it).
     public func receive(_ tensor: HookTensor) {
         if tensors[tensor.name] == nil { order.append(tensor.name) }
         tensors[tensor.name] = tensor

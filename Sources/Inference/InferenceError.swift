@@ -25,6 +25,7 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible, Sendable 
     /// A logits row or scoring target is outside the window or vocabulary.
     case invalidTarget(name: String, value: String, allowed: String)
 
+    /// One line: what is wrong, where, and what was allowed.
     public var description: String {
         switch self {
         case let .invalidConfiguration(name, value, allowed):

@@ -33,6 +33,7 @@ public struct LlamaModel: Sendable {
     /// Positions per output-projection chunk (bounds the [rows, V] temporary); values < 1 act as 1.
     public var logitChunkRows: Int
 
+    /// A model over checked weights; the defaults bound temporaries to a few MB per chunk.
     public init(weights: LlamaWeights, tiling: AttentionTiling = .standard, mlpChunkRows: Int = 256, logitChunkRows: Int = 64) {
         self.weights = weights
         self.tiling = tiling

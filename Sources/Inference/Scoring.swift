@@ -7,6 +7,7 @@ public struct TokenTarget: Equatable, Sendable {
     /// Token id whose negative log-likelihood is computed, 0…V−1.
     public var token: Int32
 
+    /// Scores `token` under the logits of window position `row`.
     public init(row: Int, token: Int32) {
         self.row = row
         self.token = token

@@ -4,9 +4,9 @@ import Dispatch
 /// Block sizes of the tiled attention. Scratch per worker is about
 /// `queryBlock·(keyBlock + d_head + 2)` floats, independent of the window length.
 public struct AttentionTiling: Equatable, Sendable {
-    /// Queries per tile, ≥ 1 (default 64).
+    /// Queries per tile, ≥ 1 (default 128).
     public let queryBlock: Int
-    /// Keys per tile, ≥ 1 (default 256).
+    /// Keys per tile, ≥ 1 (default 128).
     public let keyBlock: Int
 
     /// Throws `InferenceError.invalidConfiguration` for a block size < 1.
@@ -23,8 +23,9 @@ public struct AttentionTiling: Equatable, Sendable {
         self.keyBlock = keyBlock
     }
 
-    /// 64 queries × 256 keys.
-    public static let standard = AttentionTiling(unchecked: 64, 256)
+    /// 128 queries × 128 keys: the fastest of 64…256 × 128…512 measured on 2 Zen 4 cores at
+    /// L = 512 and 4096, d_head 64 and 128 (about 90–100 GFLOP/s, half the sgemm peak).
+    public static let standard = AttentionTiling(unchecked: 128, 128)
 }
 
 /// Layout of the attention inputs of one window: Q and Z are [L, heads, d_head], K and V are
@@ -114,7 +115,7 @@ enum TiledAttention {
                     line.update(repeating: 0, count: columns)
                     continue
                 }
-                let correction = runningMax[row] == -.infinity ? 0 : expScalar(runningMax[row] - newMax)
+                let correction = runningMax[row] == -.infinity ? 0 : VectorMath.exp(runningMax[row] - newMax)
                 let rowSum = VectorMath.exponentiate(line, count: columns, subtracting: newMax)
                 runningSum[row] = runningSum[row] * correction + rowSum
                 runningMax[row] = newMax
@@ -132,10 +133,5 @@ enum TiledAttention {
             let target = output + ((queries.lowerBound + row) * shape.heads + head) * d
             for i in 0..<d { target[i] = source[i] * inverse }
         }
-    }
-
-    @inline(__always)
-    static func expScalar(_ x: Float) -> Float {
-        VectorMath.exp(SIMD8<Float>(repeating: x))[0]
     }
 }

@@ -8,19 +8,16 @@ final class VectorMathTests: XCTestCase {
         var worst = 0.0
         var x = -87.3
         while x < 88.3 {
-            let lanes = SIMD8<Float>((0..<8).map { Float(x + Double($0) * 0.0013) })
-            let result = VectorMath.exp(lanes)
-            for lane in 0..<8 {
-                let exact = Foundation.exp(Double(lanes[lane]))
-                worst = max(worst, abs(Double(result[lane]) - exact) / exact)
-            }
-            x += 0.0117
+            let value = Float(x)
+            let exact = Foundation.exp(Double(value))
+            worst = max(worst, abs(Double(VectorMath.exp(value)) - exact) / exact)
+            x += 0.00117
         }
         XCTAssertLessThanOrEqual(worst, 3.6e-7, "max relative error \(worst)")
     }
 
     func testExpSpecialValues() {
-        let result = VectorMath.exp(SIMD8<Float>([-.infinity, -100, 0, 1, -87.5, 89, .nan, -0.0]))
+        let result = [-Float.infinity, -100, 0, 1, -87.5, 89, .nan, -0.0].map(VectorMath.exp)
         XCTAssertEqual(result[0], 0)
         XCTAssertEqual(result[1], 0)
         XCTAssertEqual(result[2], 1)
