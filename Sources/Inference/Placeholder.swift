@@ -1,2 +1,0 @@
-/// Placeholder: the Inference target is being written.
-enum InferencePlaceholder {}
