@@ -29,12 +29,12 @@ let package = Package(
         .target(name: "TensorArchive", dependencies: ["CHDF5"]),
         .target(name: "GGUF"),
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
-        .target(name: "Inference", dependencies: ["RoPE", "CBLAS"]),
+        .target(name: "Inference", dependencies: ["RoPE", "CBLAS", "GGUF"]),
         .target(name: "Analyzers", dependencies: ["RoPE", "Spectra", "TensorArchive"]),
         .executableTarget(
             name: "ropescope",
             dependencies: [
-                "RoPE", "Spectra", "TensorArchive", "Analyzers", "GGUF", "Tokenizers",
+                "RoPE", "Spectra", "TensorArchive", "Analyzers", "GGUF", "Tokenizers", "Inference",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "TensorArchiveTests", dependencies: ["TensorArchive", "CHDF5"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "RoPE"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "RoPE", "GGUF"]),
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "RoPE", "TensorArchive"]),
         .testTarget(name: "CLITests", dependencies: ["ropescope", "GGUF"]),
     ]

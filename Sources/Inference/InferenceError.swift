@@ -24,10 +24,30 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible, Sendable 
     case invalidHookRestriction(name: String, value: String, allowed: String)
     /// A logits row or scoring target is outside the window or vocabulary.
     case invalidTarget(name: String, value: String, allowed: String)
+    /// A GGUF metadata key needed to build the model is missing or has the wrong type/value.
+    case invalidMetadata(key: String, reason: String)
+    /// The GGUF has no tensor of this name.
+    case missingTensor(name: String)
+    /// A GGUF tensor's dimensions differ from the configuration's.
+    case tensorDimensionsMismatch(name: String, found: [Int], expected: [Int])
+    /// `general.architecture` is not one this engine runs.
+    case unsupportedArchitecture(name: String, supported: [String])
+    /// A tensor could not be read or dequantised.
+    case tensorUnreadable(name: String, reason: String)
 
     /// One line: what is wrong, where, and what was allowed.
     public var description: String {
         switch self {
+        case let .invalidMetadata(key, reason):
+            return "GGUF metadata '\(key)': \(reason)"
+        case let .missingTensor(name):
+            return "GGUF file has no tensor '\(name)'"
+        case let .tensorDimensionsMismatch(name, found, expected):
+            return "GGUF tensor '\(name)' has dimensions \(found) (ne0 first): expected \(expected) from the model metadata"
+        case let .unsupportedArchitecture(name, supported):
+            return "unsupported architecture '\(name)': supported \(supported.joined(separator: ", "))"
+        case let .tensorUnreadable(name, reason):
+            return "cannot read GGUF tensor '\(name)': \(reason)"
         case let .invalidConfiguration(name, value, allowed):
             return "invalid \(name) \(value): allowed \(allowed)"
         case let .tensorShapeMismatch(name, count, expectedShape):

@@ -1,0 +1,113 @@
+import GGUF
+import RoPE
+
+/// Builds a `LlamaModel` from a GGUF file of architecture `llama` or `llada` (llama.cpp names):
+/// hyperparameters from `{arch}.*` metadata, weights dequantised to float32 in the row-major
+/// [out, in] layout (GGUF ne = [in, out], ne0 fastest, is exactly that layout).
+///
+/// Keys read (llama.cpp `llama_model::load_hparams`): `general.architecture`,
+/// `{arch}.embedding_length`, `.block_count`, `.feed_forward_length`, `.attention.head_count`,
+/// `.attention.head_count_kv` (default head_count), `.attention.key_length` (default
+/// embedding/heads), `.attention.layer_norm_rms_epsilon`, `.rope.freq_base` (default 10000),
+/// `.rope.dimension_count` (default head dim), `.context_length`, `.attention.causal` (llada:
+/// default false), `.vocab_size` (default: rows of token_embd). `output.weight` absent → tied.
+public enum LlamaGGUFLoader {
+    /// The configuration described by `file`'s metadata and tensor table.
+    public static func configuration(_ file: GGUFFile) throws -> LlamaConfiguration {
+        let metadata = file.metadata
+        func read<T>(_ key: String, _ body: (String) throws -> T) throws -> T {
+            do { return try body(key) } catch let error as GGUFError {
+                throw InferenceError.invalidMetadata(key: key, reason: "\(error)")
+            }
+        }
+        let name = try read("general.architecture") { try metadata.string(forKey: $0) }
+        guard let architecture = LlamaArchitecture(rawValue: name) else {
+            throw InferenceError.unsupportedArchitecture(name: name, supported: LlamaArchitecture.allCases.map(\.rawValue))
+        }
+        func int(_ suffix: String, default value: Int? = nil) throws -> Int {
+            let key = "\(name).\(suffix)"
+            if metadata[key] == nil, let value { return value }
+            return try read(key) { try metadata.int(forKey: $0) }
+        }
+        func double(_ suffix: String, default value: Double) throws -> Double {
+            let key = "\(name).\(suffix)"
+            return metadata[key] == nil ? value : try read(key) { try metadata.double(forKey: $0) }
+        }
+        let embedding = try int("embedding_length")
+        let heads = try int("attention.head_count")
+        let headDimension = try int("attention.key_length", default: heads > 0 ? embedding / heads : 0)
+        let embeddingInfo = try tensorInfo(file, LlamaGlobalTensor.tokenEmbedding.ggufName)
+        let vocabulary = try int("vocab_size", default: embeddingInfo.dimensions.last ?? 0)
+        let causalKey = "\(name).attention.causal"
+        let causal = metadata[causalKey] == nil ? architecture == .llama : try read(causalKey) { try metadata.bool(forKey: $0) }
+        return try LlamaConfiguration(
+            architecture: architecture, vocabularySize: vocabulary, embeddingSize: embedding,
+            layerCount: try int("block_count"), headCount: heads,
+            keyValueHeadCount: try int("attention.head_count_kv", default: heads), headDimension: headDimension,
+            feedForwardSize: try int("feed_forward_length"),
+            rmsNormEpsilon: Float(try double("attention.layer_norm_rms_epsilon", default: 1e-5)),
+            ropeBase: try double("rope.freq_base", default: 10000),
+            rotaryDimension: try int("rope.dimension_count", default: headDimension),
+            trainedContextLength: try int("context_length"),
+            tiedOutput: !file.containsTensor(named: LlamaGlobalTensor.output.ggufName),
+            defaultAttention: causal ? .causal : .bidirectional)
+    }
+
+    /// The RoPE scaling the GGUF declares (`{arch}.rope.scaling.type` linear/yarn with
+    /// `.factor` and `.original_context_length`), or `.none`.
+    public static func declaredScaling(_ file: GGUFFile) throws -> RoPEScaling {
+        guard let name = file.metadata["general.architecture"]?.string,
+              let type = file.metadata["\(name).rope.scaling.type"]?.string, type != "none" else { return .none }
+        let factor = file.metadata["\(name).rope.scaling.factor"]?.double ?? 1
+        switch type {
+        case "linear": return factor == 1 ? .none : .linear(factor: factor)
+        case "yarn":
+            let original = file.metadata["\(name).rope.scaling.original_context_length"]?.int
+                ?? file.metadata["\(name).context_length"]?.int ?? 0
+            var p = YaRNParameters(factor: factor, originalContext: original)
+            p.variant = .llamacpp
+            return .yarn(p)
+        default:
+            throw InferenceError.invalidMetadata(key: "\(name).rope.scaling.type", reason: "'\(type)': supported none, linear, yarn")
+        }
+    }
+
+    /// Loads and dequantises every weight; throws naming the tensor on any mismatch.
+    public static func weights(_ file: GGUFFile, configuration c: LlamaConfiguration) throws -> LlamaWeights {
+        func load(_ name: String, _ shape: [Int]) throws -> [Float] {
+            let info = try tensorInfo(file, name)
+            let expected = Array(shape.reversed())
+            guard info.dimensions == expected else {
+                throw InferenceError.tensorDimensionsMismatch(name: name, found: info.dimensions, expected: expected)
+            }
+            do {
+                return try file.dequantize(info)
+            } catch let error as GGUFError {
+                throw InferenceError.tensorUnreadable(name: name, reason: "\(error)")
+            }
+        }
+        let layers = try (0..<c.layerCount).map { layer -> LlamaLayerWeights in
+            func tensor(_ t: LlamaLayerTensor) throws -> [Float] { try load(t.ggufName(layer: layer), t.shape(c)) }
+            return LlamaLayerWeights(
+                attentionNorm: try tensor(.attentionNorm), query: try tensor(.query), key: try tensor(.key),
+                value: try tensor(.value), attentionOutput: try tensor(.attentionOutput),
+                feedForwardNorm: try tensor(.feedForwardNorm), gate: try tensor(.gate), up: try tensor(.up), down: try tensor(.down))
+        }
+        func global(_ t: LlamaGlobalTensor) throws -> [Float] { try load(t.ggufName, t.shape(c)) }
+        return try LlamaWeights(
+            configuration: c, tokenEmbedding: try global(.tokenEmbedding), layers: layers,
+            outputNorm: try global(.outputNorm), output: c.tiedOutput ? nil : try global(.output))
+    }
+
+    /// Configuration and weights together.
+    public static func model(_ file: GGUFFile) throws -> LlamaModel {
+        LlamaModel(weights: try weights(file, configuration: try configuration(file)))
+    }
+
+    private static func tensorInfo(_ file: GGUFFile, _ name: String) throws -> GGUFTensorInfo {
+        guard file.containsTensor(named: name), let info = try? file.tensor(named: name) else {
+            throw InferenceError.missingTensor(name: name)
+        }
+        return info
+    }
+}
