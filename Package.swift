@@ -31,10 +31,11 @@ let package = Package(
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         .target(name: "Inference", dependencies: ["RoPE", "CBLAS", "GGUF"]),
         .target(name: "Analyzers", dependencies: ["RoPE", "Spectra", "TensorArchive"]),
+        .target(name: "Probes", dependencies: ["RoPE", "Inference", "Tokenizers", "GGUF", "TensorArchive"]),
         .executableTarget(
             name: "ropescope",
             dependencies: [
-                "RoPE", "Spectra", "TensorArchive", "Analyzers", "GGUF", "Tokenizers", "Inference",
+                "RoPE", "Spectra", "TensorArchive", "Analyzers", "GGUF", "Tokenizers", "Inference", "Probes", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,6 +47,7 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "RoPE", "GGUF"]),
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "RoPE", "TensorArchive"]),
+        .testTarget(name: "ProbesTests", dependencies: ["Probes", "Inference", "Tokenizers", "GGUF", "TensorArchive", "RoPE"]),
         .testTarget(name: "CLITests", dependencies: ["ropescope", "GGUF"]),
     ]
 )
