@@ -40,6 +40,7 @@ let package = Package(
             ]
         ),
 
+        .target(name: "RoPEScopeTestSupport", dependencies: ["GGUF", "Tokenizers"], path: "Tests/Support"),
         .testTarget(name: "RoPETests", dependencies: ["RoPE"]),
         .testTarget(name: "SpectraTests", dependencies: ["Spectra", "RoPE"]),
         .testTarget(name: "TensorArchiveTests", dependencies: ["TensorArchive", "CHDF5"]),
@@ -47,7 +48,7 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "RoPE", "GGUF"]),
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "RoPE", "TensorArchive"]),
-        .testTarget(name: "ProbesTests", dependencies: ["Probes", "Inference", "Tokenizers", "GGUF", "TensorArchive", "RoPE"]),
-        .testTarget(name: "CLITests", dependencies: ["ropescope", "GGUF"]),
+        .testTarget(name: "ProbesTests", dependencies: ["Probes", "RoPEScopeTestSupport", "Inference", "Tokenizers", "GGUF", "TensorArchive", "RoPE"]),
+        .testTarget(name: "CLITests", dependencies: ["ropescope", "GGUF", "RoPEScopeTestSupport"]),
     ]
 )

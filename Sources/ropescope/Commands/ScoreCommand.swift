@@ -175,12 +175,16 @@ struct ScoreCommand: ParsableCommand {
         }
     }
 
-    /// Text and window problems are data errors (exit 65).
+    /// Text and window problems are data errors (exit 65); hook names and restrictions that the
+    /// model does not have are usage errors (exit 64).
     private func probeCall<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as ProbeError {
             throw Failure.malformedInput("\(error)")
         } catch let error as InferenceError {
-            throw Failure.malformedInput("\(error)")
+            switch error {
+            case .unknownHook, .invalidHookRestriction: throw Failure.usage("\(error)")
+            default: throw Failure.malformedInput("\(error)")
+            }
         }
     }
 }

@@ -73,6 +73,12 @@ struct TextTable {
 
 /// Exit codes (sysexits.h) for failures found after argument validation.
 enum Failure {
+    /// Prints the message and exits with EX_USAGE (64), for usage problems found only at run time.
+    static func usage(_ message: String) -> ExitCode {
+        Output.printError(message)
+        return ExitCode(64)
+    }
+
     /// Prints the message and exits with EX_NOINPUT (66).
     static func unreadableInput(_ message: String) -> ExitCode {
         Output.printError(message)
