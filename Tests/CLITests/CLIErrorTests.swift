@@ -4,7 +4,7 @@ import XCTest
 /// Every documented bad-input path: exit code, a message naming the option and the allowed
 /// values, and no output file left behind.
 final class CLIErrorTests: XCTestCase {
-    private let analyzers = ["rope", "coverage"]
+    private let analyzers = ["rope", "coverage", "spectrum", "conditioning"]
 
     private func assertFails(
         _ arguments: [String], status: Int32 = 64, mentions fragments: [String],

@@ -86,13 +86,32 @@ def test_sweep_values_match_numpy(small_sweep):
 
 
 def test_single_analyzer_outputs_share_the_schema(ropescope, tmp_path):
-    for command in ("rope", "coverage"):
+    extra = {"spectrum": ["--length", 512], "conditioning": ["--length", 256]}
+    for command in ("rope", "coverage", "spectrum", "conditioning"):
         output = tmp_path / f"{command}.h5"
-        ropescope(command, "--preset", "llada-8b", "--target-length", "128k", "--rope", "diffusion-ntk", "--output", output)
+        ropescope(command, "--preset", "llada-8b", "--target-length", "128k", "--rope", "diffusion-ntk",
+                  *extra.get(command, []), "--output", output)
         ds = open_clean(output)
         assert ds.sizes["config"] == 1 and ds.sizes["pair"] == 64
         assert str(ds["method"][0].values) == "diffusion-ntk"
         assert float(ds["scaling_factor"][0]) == pytest.approx((262144 / (2 * np.pi)) ** (128 / 70) / 500000, rel=1e-12)
+        if command == "spectrum":
+            assert ds.sizes["distance_bidirectional"] == 1024
+            theta = ds["inverse_frequency"][0].values
+            k = np.cos(np.outer(np.arange(512), theta)).sum(axis=1) / 64
+            np.testing.assert_allclose(ds["kernel_causal"][0].values, k, atol=1e-12)
+        if command == "conditioning":
+            assert ds.sizes["singular_index"] == 128
+            assert np.all(np.diff(ds["singular_values"][0, 0].values) <= 0)
+
+
+def test_scale_output(ropescope, tmp_path):
+    output = tmp_path / "scale.h5"
+    ropescope("scale", "--preset", "llada-8b", "--target-length", "32k", "--round-up", "--output", output)
+    ds = open_clean(output)
+    assert list(ds["regime"].values) == ["causal", "bidirectional"]
+    assert float(ds["scaling_factor"].sel(regime="causal")) == 55  # LongLLaDA's λ at 32K
+    assert int(ds["critical_dimension"].sel(regime="bidirectional")) == 70
 
 
 def test_failed_sweep_leaves_no_file(ropescope, tmp_path):

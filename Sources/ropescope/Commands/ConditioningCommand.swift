@@ -14,8 +14,7 @@ struct ConditioningCommand: ParsableCommand {
     @OptionGroup var scaling: ScalingOption
     @OptionGroup var window: WindowOptions
 
-    @Flag(help: "Print JSON (includes the singular values).")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     static let maximumLength = 1 << 20
 
@@ -27,9 +26,15 @@ struct ConditioningCommand: ParsableCommand {
     func run() throws {
         let setup = try scaling.setup(model: model)
         let length = try window.resolvedLength(model: model, maximum: Self.maximumLength)
-        let table = try ValidatedRoPE.call { try PairTable(setup) }
-        let comparisons = try window.regime.regimes.map { try ConditioningComparison(table: table, regime: $0, length: length) }
-        if json {
+        let coverage = try ValidatedRoPE.call { try CoverageAnalysis(setup) }
+        // The HDF5 schema holds both regimes, so --output computes both whatever --regime says.
+        let computed = output.output == nil ? window.regime.regimes : RelativeDistanceRegime.allCases
+        let all = try computed.map { try ConditioningComparison(table: coverage.table, regime: $0, length: length) }
+        let comparisons = all.filter { window.regime.regimes.contains($0.scaled.regime) }
+        if let path = output.output {
+            try Export.writeSingle(path: path, spec: scaling.spec, coverage: coverage, conditioning: all)
+        }
+        if output.json {
             try Output.printJSON(ConditioningReport(spec: scaling.spec, length: length, comparisons: comparisons))
             return
         }

@@ -20,8 +20,7 @@ struct ScaleCommand: ParsableCommand {
     @Flag(help: "Round the factor λ up to an integer, as LongLLaDA did.")
     var roundUp = false
 
-    @Flag(help: "Print JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     mutating func validate() throws {
         _ = try recommendation()
@@ -44,7 +43,18 @@ struct ScaleCommand: ParsableCommand {
     func run() throws {
         let recommendation = try recommendation()
         let chosen = regime ?? model.preset?.regime ?? .causal
-        if json {
+        if let path = output.output {
+            let geometry = try model.geometry()
+            let configuration: [String: Any] = [
+                "rotary_dimension": geometry.rotaryDimension, "base": geometry.base,
+                "train_length": try model.requiredTrainLength(), "target_length": try model.requiredTargetLength(),
+                "round_up": roundUp, "range_multiplier": rangeMultiplier,
+            ]
+            try Export.write(path: path, configurationJSON: Export.json(configuration)) {
+                try AnalysisArchive.writeScale(recommendation, geometry: geometry, to: $0)
+            }
+        }
+        if output.json {
             try Output.printJSON(ScaleReport(recommendation, chosen: chosen))
             return
         }

@@ -20,8 +20,7 @@ struct SpectrumCommand: ParsableCommand {
     @Option(help: "Zero-padding factor (1...64); N_fft = next power of two ≥ factor × window samples.")
     var padding: Int = 2
 
-    @Flag(help: "Print JSON (includes the kernel and power arrays).")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     static let maximumLength = 1 << 22
 
@@ -34,12 +33,17 @@ struct SpectrumCommand: ParsableCommand {
     func run() throws {
         let setup = try scaling.setup(model: model)
         let length = try window.resolvedLength(model: model, maximum: Self.maximumLength)
-        let theta = try ValidatedRoPE.call { try PairTable(setup) }.inverseFrequency
+        let coverage = try ValidatedRoPE.call { try CoverageAnalysis(setup) }
+        let theta = coverage.table.inverseFrequency
         let options = SpectrumOptions(window: windowFunction, paddingFactor: padding)
-        let spectra = try window.regime.regimes.map {
-            try RegimeSpectrum(inverseFrequency: theta, regime: $0, length: length, options: options)
+        // The HDF5 schema holds both regimes, so --output computes both whatever --regime says.
+        let computed = output.output == nil ? window.regime.regimes : RelativeDistanceRegime.allCases
+        let all = try computed.map { try RegimeSpectrum(inverseFrequency: theta, regime: $0, length: length, options: options) }
+        let spectra = all.filter { window.regime.regimes.contains($0.regime) }
+        if let path = output.output {
+            try Export.writeSingle(path: path, spec: scaling.spec, coverage: coverage, spectra: all)
         }
-        if json {
+        if output.json {
             try Output.printJSON(SpectrumReport(spec: scaling.spec, length: length, window: windowFunction.rawValue,
                                                 paddingFactor: padding, inverseFrequency: theta, spectra: spectra))
             return

@@ -23,8 +23,12 @@ enum Export {
         }
     }
 
-    /// The single-row layout used by `rope` and `coverage`.
-    static func writeSingle(path: String, spec: String, coverage: CoverageAnalysis) throws {
+    /// The single-row sweep layout used by `rope`, `coverage`, `spectrum` and `conditioning`;
+    /// `spectra`/`conditioning`, when given, hold both regimes (causal, bidirectional).
+    static func writeSingle(
+        path: String, spec: String, coverage: CoverageAnalysis, spectra: [RegimeSpectrum]? = nil,
+        conditioning: [ConditioningComparison]? = nil
+    ) throws {
         let setup = coverage.table.setup
         let row = SweepRow(index: 0, spec: setup.scaling.canonicalSpec, method: setup.scaling.method,
                            factor: setup.scaling.factor, setup: setup)
@@ -33,7 +37,8 @@ enum Export {
             "base": setup.geometry.base, "train_length": setup.trainLength, "target_length": setup.targetLength,
         ]
         try write(path: path, configurationJSON: json(configuration)) { writer in
-            try AnalysisArchive.writeRows([SweepRowResult(row: row, coverage: coverage)], to: writer)
+            try AnalysisArchive.writeRows(
+                [SweepRowResult(row: row, coverage: coverage, spectra: spectra, conditioning: conditioning)], to: writer)
         }
     }
 
