@@ -30,6 +30,8 @@ public struct BPETokenizer: Sendable {
     public let unknownID: Int32?
     /// Padding token id (`tokenizer.ggml.padding_token_id`), if any.
     public let paddingID: Int32?
+    /// Mask token id of masked-diffusion models (`tokenizer.ggml.mask_token_id`), if any.
+    public let maskID: Int32?
     /// Whether `encode` prepends BOS when its `addBOS` argument is `nil`.
     public let addsBOSByDefault: Bool
 
@@ -55,6 +57,7 @@ public struct BPETokenizer: Sendable {
         eosID = vocabulary.eosID
         unknownID = vocabulary.unknownID
         paddingID = vocabulary.paddingID
+        maskID = vocabulary.maskID
         addsBOSByDefault = vocabulary.addBOS
     }
 

@@ -4,7 +4,7 @@ extension BPEVocabulary {
     /// Reads the tokenizer from GGUF metadata, as llama.cpp's `llama_vocab::load` does:
     /// `tokenizer.ggml.model` (must be present), `.pre` (default "default" → rejected later by
     /// `PreTokenizer`), `.tokens`, `.merges`, optional `.token_type`, `.bos_token_id`,
-    /// `.eos_token_id`, `.unknown_token_id`, `.padding_token_id`, `.add_bos_token` (default false).
+    /// `.eos_token_id`, `.unknown_token_id`, `.padding_token_id`, `.mask_token_id` (LLaDA), `.add_bos_token` (default false).
     /// Throws `TokenizerError.invalidMetadata` naming the key for a missing or mistyped entry.
     public init(gguf file: GGUFFile) throws {
         let metadata = file.metadata
@@ -43,6 +43,7 @@ extension BPEVocabulary {
             model: model, preTokenizer: pre, tokens: tokens, merges: merges, tokenTypes: tokenTypes,
             bosID: try optionalID("tokenizer.ggml.bos_token_id"), eosID: try optionalID("tokenizer.ggml.eos_token_id"),
             unknownID: try optionalID("tokenizer.ggml.unknown_token_id"),
-            paddingID: try optionalID("tokenizer.ggml.padding_token_id"), addBOS: addBOS)
+            paddingID: try optionalID("tokenizer.ggml.padding_token_id"),
+            maskID: try optionalID("tokenizer.ggml.mask_token_id"), addBOS: addBOS)
     }
 }

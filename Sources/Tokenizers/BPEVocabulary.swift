@@ -24,6 +24,8 @@ public struct BPEVocabulary: Sendable, Equatable {
     public var unknownID: Int32?
     /// `tokenizer.ggml.padding_token_id`, if present.
     public var paddingID: Int32?
+    /// `tokenizer.ggml.mask_token_id` (LLaDA's [MASK] for masked diffusion), if present.
+    public var maskID: Int32?
     /// `tokenizer.ggml.add_bos_token`: whether `encode` prepends BOS by default.
     public var addBOS: Bool
 
@@ -38,6 +40,7 @@ public struct BPEVocabulary: Sendable, Equatable {
         eosID: Int32? = nil,
         unknownID: Int32? = nil,
         paddingID: Int32? = nil,
+        maskID: Int32? = nil,
         addBOS: Bool = false
     ) {
         self.model = model
@@ -49,6 +52,7 @@ public struct BPEVocabulary: Sendable, Equatable {
         self.eosID = eosID
         self.unknownID = unknownID
         self.paddingID = paddingID
+        self.maskID = maskID
         self.addBOS = addBOS
     }
 }

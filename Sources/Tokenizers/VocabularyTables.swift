@@ -44,7 +44,8 @@ struct VocabularyTables: Sendable {
         self.idForBytes = idForBytes
 
         for role in [("BOS", vocabulary.bosID), ("EOS", vocabulary.eosID),
-                     ("unknown", vocabulary.unknownID), ("padding", vocabulary.paddingID)] {
+                     ("unknown", vocabulary.unknownID), ("padding", vocabulary.paddingID),
+                     ("mask", vocabulary.maskID)] {
             if let id = role.1, id < 0 || Int(id) >= count {
                 throw TokenizerError.specialTokenIDOutOfRange(role: role.0, id: id, vocabularySize: count)
             }

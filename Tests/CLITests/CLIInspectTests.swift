@@ -50,3 +50,20 @@ final class CLIInspectTests: XCTestCase {
         XCTAssertEqual(short.status, 65)
     }
 }
+
+extension CLIInspectTests {
+    func testLladaMaskTokenIsReported() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var writer = try GGUFWriter()
+        try writer.addMetadata("general.architecture", .string("llada"))
+        try writer.addMetadata("llada.attention.causal", .bool(false))
+        try writer.addMetadata("tokenizer.ggml.mask_token_id", .uint32(126336))
+        let path = directory.appendingPathComponent("llada.gguf")
+        try writer.write(to: path)
+        let json = try CLI.run(["inspect", path.path, "--json"]).json()
+        let tokenizer = try XCTUnwrap(json["tokenizer"] as? [String: Any])
+        XCTAssertEqual(tokenizer["mask_token_id"] as? Int, 126336)
+        XCTAssertEqual((json["hyperparameters"] as? [String: String])?["attention.causal"], "false")
+    }
+}

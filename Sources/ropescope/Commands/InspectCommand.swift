@@ -47,6 +47,7 @@ struct InspectReport: Encodable {
         var mergeCount: Int
         @EncodeNull var bosTokenID: Int?
         @EncodeNull var eosTokenID: Int?
+        @EncodeNull var maskTokenID: Int?
         @EncodeNull var addBOS: Bool?
     }
 
@@ -89,6 +90,7 @@ struct InspectReport: Encodable {
             vocabularySize: metadata["tokenizer.ggml.tokens"]?.array?.count ?? 0,
             mergeCount: metadata["tokenizer.ggml.merges"]?.array?.count ?? 0,
             bosTokenID: metadata["tokenizer.ggml.bos_token_id"]?.int, eosTokenID: metadata["tokenizer.ggml.eos_token_id"]?.int,
+            maskTokenID: metadata["tokenizer.ggml.mask_token_id"]?.int,
             addBOS: metadata["tokenizer.ggml.add_bos_token"]?.bool)
         tensors = file.tensors.map {
             Tensor(name: $0.name, type: $0.type.name, dimensions: $0.dimensions, bytes: $0.byteSize, offset: Int($0.offset))
