@@ -39,6 +39,8 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(name: "ropescope-bench", dependencies: ["Spectra", "Analyzers", "RoPE"]),
+
         .testTarget(name: "RoPETests", dependencies: ["RoPE"]),
         .testTarget(name: "SpectraTests", dependencies: ["Spectra", "RoPE"]),
         .testTarget(name: "TensorArchiveTests", dependencies: ["TensorArchive", "CHDF5"]),
