@@ -13,8 +13,11 @@ public enum BLASThreading {
     private typealias SetThreads = @convention(c) (Int32) -> Void
     private typealias GetThreads = @convention(c) () -> Int32
 
+    /// The process's global symbol scope, opened once (read-only after initialisation).
+    nonisolated(unsafe) private static let process = dlopen(nil, RTLD_NOW)
+
     private static func symbol(_ name: String) -> UnsafeMutableRawPointer? {
-        guard let process = dlopen(nil, RTLD_NOW) else { return nil }
+        guard let process else { return nil }
         return dlsym(process, name)
     }
 
