@@ -40,6 +40,8 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(name: "ropescope-bench", dependencies: ["Spectra", "Analyzers", "RoPE"]),
+
         .target(name: "RoPEScopeTestSupport", dependencies: ["GGUF", "Tokenizers"], path: "Tests/Support"),
         .testTarget(name: "RoPETests", dependencies: ["RoPE"]),
         .testTarget(name: "SpectraTests", dependencies: ["Spectra", "RoPE"]),

@@ -12,11 +12,13 @@ import RoPE
 /// singularValueRatio = σ_1/σ_p                (numpy.linalg.cond(F); +∞ if σ_p = 0)
 /// effectiveRank  = exp(−Σ_j p_j ln p_j),  p_j = σ_j / Σ_k σ_k   (Roy & Vetterli 2007; 0·ln 0 = 0)
 /// ```
-/// Computed exactly, without forming F: rows are generated in blocks of `defaultBlockRows`,
-/// and a running triangular factor is updated by the QR of [R; block] (LAPACK dtpqrt, a
-/// tall-skinny QR); the singular values of the final n×n R equal those of F (dgesvd). Memory
-/// O((n + blockRows)·n), time O(m·n²): about 1 s for 262143 × 128 on one core. Small
-/// matrices (m ≤ blockRows) go straight to dgesvd.
+/// Computed exactly, without forming F: F's rows are consecutive distances, so σ(F) is the union
+/// of the singular values of an even (cos) and an odd (sin) matrix of ⌈m/2⌉ × n/2 and
+/// ⌊m/2⌋ × n/2 (`FeatureParitySplit`, a quarter of the flops). Each is factored with rows
+/// generated in blocks of `defaultBlockRows`, and a running triangular factor is updated by the
+/// QR of [R; block] (LAPACK dtpqrt, a tall-skinny QR); the singular values of the final R equal
+/// those of the block matrix (dgesvd). Memory O((n + blockRows)·n), time O(m·n²/4). Small
+/// matrices (≤ blockRows rows) go straight to dgesvd.
 public struct PositionFeatureConditioning: Equatable, Sendable {
     /// Attention regime of the rows.
     public let regime: RelativeDistanceRegime
@@ -53,14 +55,8 @@ public struct PositionFeatureConditioning: Equatable, Sendable {
         try PositionFeatures.validate(inverseFrequency, length: length)
         let m = PositionFeatures.rowCount(regime: regime, length: length)
         let n = 2 * inverseFrequency.count
-        let first = PositionFeatures.firstDistance(regime: regime, length: length)
-        let sigma = try TallSkinnySVD.singularValues(
-            rows: m, columns: n, blockRows: max(blockRows, 1)
-        ) { start, rows, destination, leadingDimension in
-            PositionFeatures.fillColumns(
-                inverseFrequency, firstDistance: first + start, rows: rows,
-                into: destination, leadingDimension: leadingDimension)
-        }
+        let sigma = try FeatureParitySplit.singularValues(
+            inverseFrequency: inverseFrequency, rows: m, blockRows: max(blockRows, 1))
         let largest = sigma.first ?? 0
         let tolerance = largest * Double(max(m, n)) * Double.ulpOfOne
         let rank = sigma.reduce(0) { $0 + ($1 > tolerance ? 1 : 0) }

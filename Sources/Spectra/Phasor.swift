@@ -49,9 +49,10 @@ enum Phasor {
         }
     }
 
-    /// `cosOut[j] = cos(θ·(firstDistance + j))`, `sinOut[j] = sin(θ·(firstDistance + j))`.
+    /// `cosOut[j] = cos(θ·(firstDistance + offset + j))`, `sinOut[j] = sin(θ·(firstDistance + offset + j))`.
+    /// `offset` (default 0, leaving the integer case bit-identical) shifts the grid, e.g. by ½ token.
     static func write(
-        theta: Double, firstDistance: Int, count: Int,
+        theta: Double, firstDistance: Int, offset: Double = 0, count: Int,
         cos cosOut: UnsafeMutablePointer<Double>, sin sinOut: UnsafeMutablePointer<Double>
     ) {
         let (cosTable, sinTable) = tables(theta: theta)
@@ -60,7 +61,7 @@ enum Phasor {
                 var start = 0
                 while start < count {
                     let run = min(blockLength, count - start)
-                    let angle = theta * Double(firstDistance + start)
+                    let angle = theta * (Double(firstDistance + start) + offset)
                     let c0 = Foundation.cos(angle)
                     let s0 = Foundation.sin(angle)
                     let outC = cosOut + start

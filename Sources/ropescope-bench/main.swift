@@ -1,0 +1,48 @@
+import Foundation
+import Spectra
+
+// ropescope-bench: timing helper for benchmarks/bench_analyzers.py (not part of the toolkit).
+//
+//   ropescope-bench fft [--sizes 4096,8192,...] [--repeats N] [--rigor estimate|measure]
+//                                                               Spectra.PowerSpectrum per size
+//   ropescope-bench phases [--config PATH] [--repeats N]        sweep time split by analysis phase
+//
+// Both print one JSON object on stdout; times are seconds of wall clock, best of `repeats`.
+
+/// Wall-clock seconds of `body` (monotonic clock).
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// Value of `--name` in the arguments, if present.
+func option(_ name: String, in arguments: [String]) -> String? {
+    guard let index = arguments.firstIndex(of: "--" + name), index + 1 < arguments.count else { return nil }
+    return arguments[index + 1]
+}
+
+/// Prints `object` as compact, key-sorted JSON.
+func printJSON(_ object: Any) throws {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+do {
+    let repeats = Int(option("repeats", in: arguments) ?? "") ?? 5
+    switch arguments.first {
+    case "fft":
+        let sizes = (option("sizes", in: arguments) ?? "").split(separator: ",").compactMap { Int($0) }
+        let rigor = FFTPlanRigor(rawValue: option("rigor", in: arguments) ?? "estimate") ?? .estimate
+        try printJSON(try FFTBench.run(sizes: sizes.isEmpty ? (12...20).map { 1 << $0 } : sizes, repeats: repeats, rigor: rigor))
+    case "phases":
+        try printJSON(try PhaseBench.run(configPath: option("config", in: arguments), repeats: repeats))
+    default:
+        FileHandle.standardError.write(Data("usage: ropescope-bench fft|phases [--sizes A,B] [--config PATH] [--repeats N]\n".utf8))
+        exit(64)
+    }
+} catch {
+    FileHandle.standardError.write(Data("ropescope-bench: \(error)\n".utf8))
+    exit(1)
+}
