@@ -6,6 +6,8 @@ public struct SweepRow: Equatable, Sendable {
     public let index: Int
     /// The canonical spec (every parameter written out).
     public let spec: String
+    /// The spec as the configuration wrote it, with `factor=F` appended (short, for tables).
+    public let label: String
     /// The method name.
     public let method: RoPEMethod
     /// The factor applied to the method's template (nil when the method has none).
@@ -13,9 +15,10 @@ public struct SweepRow: Equatable, Sendable {
     /// Geometry, scaling and lengths.
     public let setup: AnalysisSetup
 
-    public init(index: Int, spec: String, method: RoPEMethod, factor: Double?, setup: AnalysisSetup) {
+    public init(index: Int, spec: String, label: String? = nil, method: RoPEMethod, factor: Double?, setup: AnalysisSetup) {
         self.index = index
         self.spec = spec
+        self.label = label ?? spec
         self.method = method
         self.factor = factor
         self.setup = setup
@@ -89,7 +92,7 @@ public struct SweepGrid: Equatable, Sendable {
                                 let setup = try AnalysisSetup(
                                     geometry: geometry, scaling: scaling, trainLength: train, targetLength: target)
                                 rows.append(SweepRow(
-                                    index: rows.count, spec: scaling.canonicalSpec, method: scaling.method,
+                                    index: rows.count, spec: scaling.canonicalSpec, label: text, method: scaling.method,
                                     factor: factor, setup: setup))
                             } catch let error as RoPEError {
                                 throw AnalyzerError.invalidSpec(path: path, field: "\(field).spec '\(text)'", message: error.description)

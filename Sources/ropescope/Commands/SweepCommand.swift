@@ -125,7 +125,7 @@ struct SweepCommand: ParsableCommand {
         print("sweep \(grid.configuration.name): \(results.count) rows" + (output.output.map { " → \($0)" } ?? ""))
         var table = TextTable("target", "spec", "d_crit c/b", "T_extra causal", "T_extra bidir", "oor causal", "oor bidir")
         for row in summary {
-            table.add([String(row.targetLength), row.spec.count > 60 ? String(row.spec.prefix(57)) + "..." : row.spec,
+            table.add([String(row.targetLength), row.label,
                        "\(row.criticalDimensionCausal)/\(row.criticalDimensionBidirectional)",
                        row.extrapolationBoundCausal.map { Output.number($0, digits: 5) } ?? "-",
                        row.extrapolationBoundBidirectional.map { Output.number($0, digits: 5) } ?? "-",
@@ -139,6 +139,7 @@ struct SweepCommand: ParsableCommand {
 /// One summary row of `sweep --json`.
 struct SweepSummaryRow: Encodable {
     var spec: String
+    var label: String
     var targetLength: Int
     var rotaryDimension: Int
     var base: Double
@@ -153,6 +154,7 @@ struct SweepSummaryRow: Encodable {
 
     init(_ result: SweepRowResult) {
         spec = result.row.spec
+        label = result.row.label
         targetLength = result.row.setup.targetLength
         rotaryDimension = result.row.setup.geometry.rotaryDimension
         base = result.row.setup.geometry.base
