@@ -23,8 +23,9 @@ What each side computes inside its timed region:
     directly by ggml's quantised kernels (activations quantised to Q8), KV cache in f16 (the
     default). It writes the full [L, V] float32 logits. The NLL (float64 numpy, outside the timed
     region) is computed from those logits afterwards; KV memory is cleared before each window.
-  Each ropescope repeat is a new process (first-window allocation costs included); llama.cpp
-  repeats reuse one context per (L, flash attention) setting, in a fresh worker process.
+  Every repeat of either side is a new process (model load excluded by both timers; first-window
+  allocation costs included on both sides); repeats are interleaved (ropescope, llama.cpp FA off,
+  FA on, then again) so that changes in the machine's load affect all three alike.
 
 Peak RSS: each measured program runs as a direct child; os.wait4 returns that child's own
 rusage, whose ru_maxrss (KiB on Linux) is its peak resident set size.
@@ -153,39 +154,35 @@ def tokenize_both(binary: Path, model: Path, text_path: Path) -> tuple[list[int]
     return ids, bool(report["add_bos"]), bos
 
 
-def measure_ropescope(args, length: int, windows: int, repeats: int) -> dict:
+def measure_ropescope(args, length: int, windows: int) -> dict:
+    """One `ropescope score` process over the first `windows` windows of L tokens."""
     command = [str(args.ropescope), "score", str(args.model), "--text-file", str(args.text),
                "--context-length", str(length), "--windows", str(windows), "--threads", str(args.threads), "--json"]
-    runs = []
-    for _ in range(repeats):
-        load = os.getloadavg()[0]
-        stdout, _, rss = run_child(command)
-        report = json.loads(stdout)
-        runs.append({"tokens_per_second": report["tokens_per_second"], "seconds": report["seconds"],
-                     "mean_nll": report["mean_nll"], "tokens_scored": report["tokens_scored"],
-                     "windows": report["windows"], "peak_rss_bytes": rss, "load_1min": load})
-        print(f"  ropescope L={length}: {report['tokens_per_second']:.1f} tok/s, NLL {report['mean_nll']:.6f}, "
-              f"RSS {rss / 2**20:.0f} MiB, load {load:.2f}", flush=True)
-    if any(run["windows"] != windows for run in runs):
-        raise SystemExit(f"ropescope scored {runs[0]['windows']} windows at L={length}, expected {windows}")
-    return {"command": " ".join(command), "runs": runs}
+    load = os.getloadavg()[0]
+    stdout, _, rss = run_child(command)
+    report = json.loads(stdout)
+    if report["windows"] != windows:
+        raise SystemExit(f"ropescope scored {report['windows']} windows at L={length}, expected {windows}")
+    print(f"  ropescope      L={length}: {report['tokens_per_second']:7.1f} tok/s, NLL {report['mean_nll']:.6f}, "
+          f"RSS {rss / 2**20:.0f} MiB, load {load:.2f}", flush=True)
+    return {"command": " ".join(command), "tokens_per_second": report["tokens_per_second"], "seconds": report["seconds"],
+            "mean_nll": report["mean_nll"], "tokens_scored": report["tokens_scored"], "peak_rss_bytes": rss,
+            "load_1min": load}
 
 
-def measure_llama(args, windows: np.ndarray, flash_attention: bool, repeats: int) -> dict:
-    """Runs one llama.cpp setting in a fresh worker process (this script with --llama-worker)."""
+def measure_llama(args, windows: np.ndarray, flash_attention: bool) -> dict:
+    """One llama.cpp run over `windows` in a fresh worker process (this script with --llama-worker)."""
     with tempfile.TemporaryDirectory() as directory:
         job = Path(directory) / "job.json"
         np.save(Path(directory) / "windows.npy", windows)
         job.write_text(json.dumps({"model": str(args.model), "windows": str(Path(directory) / "windows.npy"),
-                                   "flash_attention": flash_attention, "threads": args.threads, "repeats": repeats}))
+                                   "flash_attention": flash_attention, "threads": args.threads, "repeats": 1}))
         stdout, _, rss = run_child([sys.executable, str(Path(__file__).resolve()), "--llama-worker", str(job)])
     result = json.loads(stdout.strip().splitlines()[-1])
-    result["peak_rss_bytes"] = rss
-    length = windows.shape[1]
-    for run in result["runs"]:
-        print(f"  llama.cpp L={length} FA {'on' if flash_attention else 'off'}: {run['tokens_per_second']:.1f} tok/s, "
-              f"NLL {result['mean_nll']:.6f}, load {run['load_1min']:.2f}", flush=True)
-    return result
+    run = dict(result["runs"][0], mean_nll=result["mean_nll"], tokens_scored=result["tokens_scored"], peak_rss_bytes=rss)
+    print(f"  llama.cpp FA {'on ' if flash_attention else 'off'} L={windows.shape[1]}: {run['tokens_per_second']:7.1f} tok/s, "
+          f"NLL {run['mean_nll']:.6f}, RSS {rss / 2**20:.0f} MiB, load {run['load_1min']:.2f}", flush=True)
+    return run
 
 
 def main() -> None:
@@ -216,10 +213,11 @@ def main() -> None:
         if add_bos:
             windows[:, 0] = bos   # as ropescope and llama.cpp perplexity do
         print(f"L={length}: {count} windows, best of {repeat_counts[length]}", flush=True)
-        measurement = Measurement(length=length, windows=count,
-                                  ropescope=measure_ropescope(args, length, count, repeat_counts[length]))
-        for flash_attention in (False, True):
-            measurement.llama[flash_attention] = measure_llama(args, windows, flash_attention, repeat_counts[length])
+        measurement = Measurement(length=length, windows=count)
+        for _ in range(repeat_counts[length]):   # interleaved, so that load drift hits all three alike
+            measurement.ropescope.append(measure_ropescope(args, length, count))
+            for flash_attention in (False, True):
+                measurement.llama[flash_attention].append(measure_llama(args, windows, flash_attention))
         measurements.append(measurement)
 
     long_run = None
@@ -227,7 +225,7 @@ def main() -> None:
         if args.rss_length > len(ids):
             raise SystemExit(f"the text has {len(ids)} tokens: too few for one window of {args.rss_length}")
         print(f"L={args.rss_length}: one ropescope window for peak RSS", flush=True)
-        long_run = measure_ropescope(args, args.rss_length, 1, 1)
+        long_run = measure_ropescope(args, args.rss_length, 1)
     facts["load_at_end"] = [round(x, 2) for x in os.getloadavg()]
     print_report(facts, measurements, long_run, args.rss_length)
     write_json(args.json_output, facts, measurements, long_run)

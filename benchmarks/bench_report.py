@@ -16,18 +16,22 @@ class Measurement:
     """Everything measured at one window length L."""
     length: int
     windows: int
-    ropescope: dict
-    llama: dict = field(default_factory=dict)   # flash attention (bool) -> worker result
+    ropescope: list[dict] = field(default_factory=list)   # one dict per repeat
+    llama: dict = field(default_factory=lambda: {False: [], True: []})   # flash attention -> repeats
 
-    def best(self, runs: list[dict]) -> float:
+    @staticmethod
+    def best(runs: list[dict]) -> float:
         return max(run["tokens_per_second"] for run in runs)
 
     @property
     def ropescope_speed(self) -> float:
-        return self.best(self.ropescope["runs"])
+        return self.best(self.ropescope)
 
     def llama_speed(self, flash_attention: bool) -> float:
-        return self.best(self.llama[flash_attention]["runs"])
+        return self.best(self.llama[flash_attention])
+
+    def llama_nll(self, flash_attention: bool) -> float:
+        return self.llama[flash_attention][0]["mean_nll"]
 
     @property
     def ratio(self) -> float:
@@ -36,21 +40,20 @@ class Measurement:
 
     @property
     def ropescope_nll(self) -> float:
-        return self.ropescope["runs"][0]["mean_nll"]
+        return self.ropescope[0]["mean_nll"]
 
     @property
     def nll_difference(self) -> float:
         """Largest |ropescope NLL - llama.cpp NLL| over the two llama.cpp settings, nats."""
-        return max(abs(self.ropescope_nll - self.llama[fa]["mean_nll"]) for fa in (False, True))
+        return max(abs(self.ropescope_nll - self.llama_nll(fa)) for fa in (False, True))
 
     @property
     def ropescope_rss(self) -> int:
-        return max(run["peak_rss_bytes"] for run in self.ropescope["runs"])
+        return max(run["peak_rss_bytes"] for run in self.ropescope)
 
     @property
     def load(self) -> float:
-        loads = [run["load_1min"] for run in self.ropescope["runs"]]
-        loads += [run["load_1min"] for fa in (False, True) for run in self.llama[fa]["runs"]]
+        loads = [run["load_1min"] for run in self.ropescope + self.llama[False] + self.llama[True]]
         return sum(loads) / len(loads)
 
 
@@ -63,16 +66,16 @@ def print_report(facts: dict, measurements: list[Measurement], long_run: dict | 
     print(header)
     print("-" * len(header))
     for m in measurements:
-        llama_rss = max(m.llama[fa]["peak_rss_bytes"] for fa in (False, True)) / mib
+        llama_rss = max(run["peak_rss_bytes"] for run in m.llama[False] + m.llama[True]) / mib
         print(f"{m.length:>6} {m.windows:>4} {m.ropescope_speed:>10.1f} {m.llama_speed(False):>13.1f} "
               f"{m.llama_speed(True):>12.1f} {m.ratio:>5.2f}x {m.ropescope_nll:>14.6f} "
-              f"{m.llama[False]['mean_nll']:>11.6f} {m.llama[True]['mean_nll']:>10.6f} {m.nll_difference:>7.4f} "
+              f"{m.llama_nll(False):>11.6f} {m.llama_nll(True):>10.6f} {m.nll_difference:>7.4f} "
               f"{m.ropescope_rss / mib:>8.0f} {llama_rss:>10.0f} {m.load:>5.2f}")
     print("ratio = ropescope / fastest llama.cpp setting; RSS = ropescope peak (max over repeats); "
           "llama RSS = worker process peak (Python + llama.cpp incl. its [L, V] logits buffer); "
           "load = mean 1-min load average during that row's runs")
     if long_run:
-        run = long_run["runs"][0]
+        run = long_run
         print(f"{long_length:>6}    1 {run['tokens_per_second']:>10.1f}   (ropescope only)  "
               f"NLL {run['mean_nll']:.6f}  peak RSS {run['peak_rss_bytes'] / mib:.0f} MiB "
               f"({run['peak_rss_bytes'] / GIB:.2f} GiB), load {run['load_1min']:.2f}")
@@ -86,7 +89,7 @@ def print_report(facts: dict, measurements: list[Measurement], long_run: dict | 
         else:
             print(f"  speed at L={length} >= {target}x llama.cpp: {m.ratio:.2f}x -> {'MET' if m.ratio >= target else 'NOT MET'}")
     if long_run:
-        rss = long_run["runs"][0]["peak_rss_bytes"]
+        rss = long_run["peak_rss_bytes"]
         print(f"  peak RSS at L={long_length} < 3 GiB: {rss / GIB:.2f} GiB -> {'MET' if rss < RSS_TARGET_BYTES else 'NOT MET'}")
     else:
         print("  peak RSS at L=32768 < 3 GiB: not measured")
@@ -101,5 +104,7 @@ def write_json(path: Path, facts: dict, measurements: list[Measurement], long_ru
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = [{"length": m.length, "windows": m.windows, "ropescope": m.ropescope,
              "llama_cpp_flash_attention_off": m.llama[False], "llama_cpp_flash_attention_on": m.llama[True],
+             "best_tokens_per_second": {"ropescope": m.ropescope_speed, "llama_cpp_flash_attention_off": m.llama_speed(False),
+                                        "llama_cpp_flash_attention_on": m.llama_speed(True)},
              "ratio_vs_fastest_llama_cpp": m.ratio, "nll_difference": m.nll_difference} for m in measurements]
     path.write_text(json.dumps({"machine": facts, "lengths": rows, "long_window": long_run}, indent=2))
