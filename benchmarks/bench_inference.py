@@ -38,7 +38,7 @@ out/bench-text.txt and its SHA-256 printed; it depends on the Python minor versi
 The benchmark checks that ropescope's tokeniser gives exactly llama.cpp's token ids for it.
 
 Run (from the repository root, after `swift build -c release --product ropescope`):
-    /work/llamavenv/bin/python benchmarks/bench_inference.py            # full run, ~40 min on 2 cores
+    /work/llamavenv/bin/python benchmarks/bench_inference.py            # full run, ~55 min on 2 shared cores
     /work/llamavenv/bin/python benchmarks/bench_inference.py --lengths 512 --windows 512:2 \
         --repeats 1 --rss-length 0                                     # smoke test, ~1 min
 Pinned versions: benchmarks/requirements-inference.txt (llama-cpp-python 0.3.36, numpy 2.4.6).
