@@ -24,12 +24,15 @@ let package = Package(
         .systemLibrary(name: "CFFTW3", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
 
+        // AVX2/FMA builds of the inference core's elementwise loops, chosen at run time.
+        .target(name: "CVectorKernels"),
+
         .target(name: "RoPE"),
         .target(name: "Spectra", dependencies: ["RoPE", "CFFTW3", "CLAPACKE"]),
         .target(name: "TensorArchive", dependencies: ["CHDF5"]),
         .target(name: "GGUF"),
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
-        .target(name: "Inference", dependencies: ["RoPE", "CBLAS", "GGUF"]),
+        .target(name: "Inference", dependencies: ["RoPE", "CBLAS", "CVectorKernels", "GGUF"]),
         .target(name: "Analyzers", dependencies: ["RoPE", "Spectra", "TensorArchive"]),
         .target(name: "Probes", dependencies: ["RoPE", "Inference", "Tokenizers", "GGUF", "TensorArchive"]),
         .executableTarget(
@@ -40,7 +43,7 @@ let package = Package(
             ]
         ),
 
-        .executableTarget(name: "ropescope-bench", dependencies: ["Spectra", "Analyzers", "RoPE"]),
+        .executableTarget(name: "ropescope-bench", dependencies: ["Spectra", "Analyzers", "RoPE", "Inference"]),
 
         .target(name: "RoPEScopeTestSupport", dependencies: ["GGUF", "Tokenizers"], path: "Tests/Support"),
         .testTarget(name: "RoPETests", dependencies: ["RoPE"]),

@@ -34,7 +34,7 @@ enum AttentionHooks {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows.count), Int32(length), Int32(d),
                             scale, query + (rows.lowerBound * shape.heads + head) * d, Int32(shape.heads * d),
                             key + keyHead * d, Int32(shape.keyValueHeads * d), 0, buffer, Int32(length))
-                plan.apply(to: buffer, stride: length, queries: rows, keys: 0..<length)
+                plan.apply(to: buffer, stride: length, rows: rows.count, keys: 0..<length) { rows.lowerBound + $0 }
                 for (offset, queryPosition) in rows.enumerated() {
                     let line = buffer + offset * length
                     let target = (headIndex * queries.count + queryPosition - queries.lowerBound) * keys.count

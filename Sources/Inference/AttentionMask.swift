@@ -78,15 +78,21 @@ struct MaskPlan {
         return full ? .full : .partial
     }
 
-    /// Sets disallowed entries of a score tile [queries.count, keys.count] (row stride `stride`) to −∞.
-    func apply(to scores: UnsafeMutablePointer<Float>, stride: Int, queries: Range<Int>, keys: Range<Int>) {
-        for (row, query) in queries.enumerated() {
+    /// Sets disallowed entries of a score tile [rows, keys.count] (row stride `stride`) to −∞;
+    /// `position(row)` is the query position of tile row `row`. A causal cut-off is one fill per
+    /// row (keys after the query); document ids are checked per entry.
+    func apply(to scores: UnsafeMutablePointer<Float>, stride: Int, rows: Int, keys: Range<Int>,
+               position: (Int) -> Int) {
+        for row in 0..<rows {
             let line = scores + row * stride
-            let queryID = documentIDs?[query]
-            for (column, key) in keys.enumerated() {
-                var allowed = !causal || key <= query
-                if let ids = documentIDs, ids[key] != queryID { allowed = false }
-                if !allowed { line[column] = -.infinity }
+            let query = position(row)
+            if causal {
+                let allowed = min(keys.count, max(0, query + 1 - keys.lowerBound))
+                (line + allowed).update(repeating: -.infinity, count: keys.count - allowed)
+            }
+            if let ids = documentIDs {
+                let queryID = ids[query]
+                for (column, key) in keys.enumerated() where ids[key] != queryID { line[column] = -.infinity }
             }
         }
     }

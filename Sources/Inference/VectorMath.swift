@@ -1,7 +1,15 @@
-/// Elementwise kernels for the hot loops (softmax tiles, SwiGLU), written as branch-free scalar
-/// loops over raw pointers so that LLVM vectorises them for the baseline x86-64 target (SSE2);
-/// Swift's generic SIMD helpers (`pointwiseMax`, `.rounded`) compile to per-lane scalar code there.
+import CVectorKernels
+
+/// Elementwise kernels for the hot loops (softmax tiles, SwiGLU). On x86-64 CPUs with AVX2 and
+/// FMA, `maximum`, `exponentiate` and `swiGLU` run the C kernels of `CVectorKernels` (same
+/// formulas, 8 lanes, fused multiply-add); elsewhere, and as the tests' reference, the portable
+/// versions: branch-free scalar loops over raw pointers that LLVM vectorises for the baseline
+/// x86-64 target (SSE2); Swift's generic SIMD helpers (`pointwiseMax`, `.rounded`) compile to
+/// per-lane scalar code there.
 enum VectorMath {
+    /// True when the AVX2/FMA kernels are used (decided once per process from CPUID).
+    static let usesVectorKernels = ropescope_vector_kernels_available() != 0
+
     /// e^x: Cephes `expf` range reduction and degree-6 polynomial (S. L. Moshier, Cephes Math
     /// Library, `expf.c`), relative error about 2 float ulps on [−87.3, 88.3].
     /// ```
@@ -30,6 +38,13 @@ enum VectorMath {
 
     /// Replaces `x[i]` by e^(x[i] − shift) and returns Σ_i e^(x[i] − shift) (Float, 8 partial sums).
     static func exponentiate(_ x: UnsafeMutablePointer<Float>, count: Int, subtracting shift: Float) -> Float {
+        usesVectorKernels
+            ? ropescope_avx2_exponentiate(x, count, shift)
+            : portableExponentiate(x, count: count, subtracting: shift)
+    }
+
+    /// `exponentiate` without the AVX2 kernel.
+    static func portableExponentiate(_ x: UnsafeMutablePointer<Float>, count: Int, subtracting shift: Float) -> Float {
         for i in 0..<count {
             x[i] = exp(x[i] - shift)
         }
@@ -55,6 +70,15 @@ enum VectorMath {
 
     /// SwiGLU in place on `gate`: `gate[i] ← silu(gate[i])·up[i]`, silu(g) = g/(1 + e^(−g)).
     static func swiGLU(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
+        if usesVectorKernels {
+            ropescope_avx2_swiglu(gate, up, count)
+        } else {
+            portableSwiGLU(gate: gate, up: up, count: count)
+        }
+    }
+
+    /// `swiGLU` without the AVX2 kernel.
+    static func portableSwiGLU(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
         for i in 0..<count {
             let g = gate[i]
             gate[i] = g / (1 + exp(-g)) * up[i]
@@ -63,6 +87,11 @@ enum VectorMath {
 
     /// Largest of `count ≥ 1` values (−∞ when all are −∞; NaN entries are ignored).
     static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        usesVectorKernels ? ropescope_avx2_maximum(x, count) : portableMaximum(x, count: count)
+    }
+
+    /// `maximum` without the AVX2 kernel.
+    static func portableMaximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
         var best = SIMD8<Float>(repeating: -.infinity)
         let raw = UnsafeRawPointer(x)
         var i = 0

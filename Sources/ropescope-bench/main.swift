@@ -6,6 +6,8 @@ import Spectra
 //   ropescope-bench fft [--sizes 4096,8192,...] [--repeats N] [--rigor estimate|measure]
 //                                                               Spectra.PowerSpectrum per size
 //   ropescope-bench phases [--config PATH] [--repeats N]        sweep time split by analysis phase
+//   ropescope-bench attention [--length L] [--tilings 128x256,64x512] [--repeats N]
+//                                                               tiled causal attention per tiling
 //
 // Both print one JSON object on stdout; times are seconds of wall clock, best of `repeats`.
 
@@ -36,10 +38,17 @@ do {
         let sizes = (option("sizes", in: arguments) ?? "").split(separator: ",").compactMap { Int($0) }
         let rigor = FFTPlanRigor(rawValue: option("rigor", in: arguments) ?? "estimate") ?? .estimate
         try printJSON(try FFTBench.run(sizes: sizes.isEmpty ? (12...20).map { 1 << $0 } : sizes, repeats: repeats, rigor: rigor))
+    case "attention":
+        let length = Int(option("length", in: arguments) ?? "") ?? 8192
+        let tilings = (option("tilings", in: arguments) ?? "128x256").split(separator: ",").compactMap { pair -> (Int, Int)? in
+            let sizes = pair.split(separator: "x").compactMap { Int($0) }
+            return sizes.count == 2 ? (sizes[0], sizes[1]) : nil
+        }
+        try printJSON(try AttentionBench.run(length: length, tilings: tilings, repeats: repeats))
     case "phases":
         try printJSON(try PhaseBench.run(configPath: option("config", in: arguments), repeats: repeats))
     default:
-        FileHandle.standardError.write(Data("usage: ropescope-bench fft|phases [--sizes A,B] [--config PATH] [--repeats N]\n".utf8))
+        FileHandle.standardError.write(Data("usage: ropescope-bench fft|phases|attention [--sizes A,B] [--config PATH] [--repeats N]\n".utf8))
         exit(64)
     }
 } catch {

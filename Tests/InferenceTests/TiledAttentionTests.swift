@@ -97,6 +97,29 @@ final class TiledAttentionTests: XCTestCase {
         }
     }
 
+    func testPublicEntryEqualsNaiveAndRejectsBadInputs() throws {
+        let x = inputs(length: 19, heads: 6, keyValueHeads: 2, headDimension: 8, seed: 11)
+        let shape = try AttentionShape(validatingLength: 19, heads: 6, keyValueHeads: 2, headDimension: 8)
+        XCTAssertEqual(shape, x.shape)
+        let output = try Attention.scaledDotProduct(query: x.query, key: x.key, value: x.value, shape: shape, mask: .causal)
+        assertClose(output, naive(x, mask: .causal), absolute: 2e-5, relative: 0, "Attention.scaledDotProduct, standard tiling")
+
+        XCTAssertThrowsError(try AttentionShape(validatingLength: 19, heads: 6, keyValueHeads: 4, headDimension: 8)) {
+            XCTAssertTrue("\($0)".contains("a divisor of the head count 6"), "\($0)")
+        }
+        XCTAssertThrowsError(try AttentionShape(validatingLength: 0, heads: 6, keyValueHeads: 2, headDimension: 8)) {
+            XCTAssertTrue("\($0)".contains("window length 0"), "\($0)")
+        }
+        XCTAssertThrowsError(try Attention.scaledDotProduct(query: x.query, key: Array(x.key.dropLast()), value: x.value,
+                                                            shape: shape, mask: .causal)) {
+            XCTAssertEqual($0 as? InferenceError, .lengthMismatch(name: "attention key (rows of 16)", count: 19 * 16 - 1, expected: 19 * 16))
+        }
+        XCTAssertThrowsError(try Attention.scaledDotProduct(query: x.query, key: x.key, value: x.value, shape: shape,
+                                                            mask: .document(ids: [0, 1], withinDocument: .causal))) {
+            XCTAssertEqual($0 as? InferenceError, .lengthMismatch(name: "document ids", count: 2, expected: 19))
+        }
+    }
+
     func testTileCoverageClassification() {
         let plan = MaskPlan(.document(ids: [0, 0, 1, 1, 1, 2], withinDocument: .causal))
         func coverage(_ q: Range<Int>, _ k: Range<Int>) -> TileCoverage {

@@ -1,0 +1,107 @@
+// AVX2 + FMA kernels; see include/CVectorKernels.h. Formulas are those of VectorMath.swift:
+//   e^x = 2^n * (1 + r + r^2 * P(r)),  n = round(x log2 e),  r = x - n ln 2 (two-part ln 2),
+// P of degree 5 from Cephes expf.c (S. L. Moshier); x < -87.33654 gives 0, x > 88.37 is clamped.
+#include "CVectorKernels.h"
+
+#include <math.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+int ropescope_vector_kernels_available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+#define KERNEL __attribute__((target("avx2,fma")))
+
+KERNEL static inline __m256 exp8(__m256 x) {
+    // min/max with the constant first keep a NaN x as NaN (the second operand is returned).
+    __m256 v = _mm256_min_ps(_mm256_set1_ps(88.37f), x);
+    v = _mm256_max_ps(_mm256_set1_ps(-87.33654f), v);
+    const __m256 magic = _mm256_set1_ps(12582912.0f);           // 1.5 * 2^23
+    __m256 t = _mm256_fmadd_ps(v, _mm256_set1_ps(1.442695041f), magic);
+    __m256 n = _mm256_sub_ps(t, magic);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), v);
+    r = _mm256_fmadd_ps(n, _mm256_set1_ps(2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    __m256 y = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
+    __m256i bits = _mm256_sub_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(0x4B400000 - 127));
+    __m256 power = _mm256_castsi256_ps(_mm256_slli_epi32(bits, 23));
+    __m256 underflow = _mm256_cmp_ps(x, _mm256_set1_ps(-87.33654f), _CMP_LT_OQ);
+    return _mm256_andnot_ps(underflow, _mm256_mul_ps(y, power));
+}
+
+/// Lanes i < count of a partial vector: count in 0...8.
+KERNEL static inline __m256i lanes_below(ptrdiff_t count) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+KERNEL static inline float horizontal_sum(__m256 x) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+KERNEL float ropescope_avx2_maximum(const float *x, ptrdiff_t count) {
+    __m256 best = _mm256_set1_ps(-INFINITY);
+    ptrdiff_t i = 0;
+    // max(x, best) returns best when x is NaN, so NaN entries are ignored as in the Swift loop.
+    for (; i + 8 <= count; i += 8) best = _mm256_max_ps(_mm256_loadu_ps(x + i), best);
+    __m128 b = _mm_max_ps(_mm256_castps256_ps128(best), _mm256_extractf128_ps(best, 1));
+    b = _mm_max_ps(b, _mm_movehl_ps(b, b));
+    b = _mm_max_ss(b, _mm_movehdup_ps(b));
+    float result = _mm_cvtss_f32(b);
+    for (; i < count; i++) if (x[i] > result) result = x[i];
+    return result;
+}
+
+KERNEL float ropescope_avx2_exponentiate(float *x, ptrdiff_t count, float shift) {
+    const __m256 s = _mm256_set1_ps(shift);
+    __m256 total = _mm256_setzero_ps();
+    ptrdiff_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), s));
+        _mm256_storeu_ps(x + i, e);
+        total = _mm256_add_ps(total, e);
+    }
+    if (i < count) {
+        __m256i mask = lanes_below(count - i);
+        __m256 e = exp8(_mm256_sub_ps(_mm256_maskload_ps(x + i, mask), s));
+        e = _mm256_and_ps(e, _mm256_castsi256_ps(mask));
+        _mm256_maskstore_ps(x + i, mask, e);
+        total = _mm256_add_ps(total, e);
+    }
+    return horizontal_sum(total);
+}
+
+KERNEL void ropescope_avx2_swiglu(float *gate, const float *up, ptrdiff_t count) {
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+    ptrdiff_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 g = _mm256_loadu_ps(gate + i);
+        __m256 silu = _mm256_div_ps(g, _mm256_add_ps(one, exp8(_mm256_sub_ps(zero, g))));
+        _mm256_storeu_ps(gate + i, _mm256_mul_ps(silu, _mm256_loadu_ps(up + i)));
+    }
+    if (i < count) {
+        __m256i mask = lanes_below(count - i);
+        __m256 g = _mm256_maskload_ps(gate + i, mask);
+        __m256 silu = _mm256_div_ps(g, _mm256_add_ps(one, exp8(_mm256_sub_ps(zero, g))));
+        _mm256_maskstore_ps(gate + i, mask, _mm256_mul_ps(silu, _mm256_maskload_ps(up + i, mask)));
+    }
+}
+
+#else
+
+int ropescope_vector_kernels_available(void) { return 0; }
+float ropescope_avx2_maximum(const float *x, ptrdiff_t count) { (void)x; (void)count; return NAN; }
+float ropescope_avx2_exponentiate(float *x, ptrdiff_t count, float shift) { (void)x; (void)count; (void)shift; return NAN; }
+void ropescope_avx2_swiglu(float *gate, const float *up, ptrdiff_t count) { (void)gate; (void)up; (void)count; }
+
+#endif
