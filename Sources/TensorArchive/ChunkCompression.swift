@@ -1,5 +1,5 @@
 import CHDF5
-import Dispatch
+import Foundation
 import Synchronization
 
 /// Writes a whole chunked dataset whose filter pipeline is [shuffle,] deflate by running that
@@ -31,30 +31,40 @@ struct CompressedChunkLayout: Equatable {
         let elementBytes = values.dataType.elementByteCount
         let grid = zip(shape, chunk).map { ($0 + $1 - 1) / $1 }
         let chunkCount = grid.reduce(1, *)
-        let compressed = ChunkSlots(count: chunkCount)
-        values.withUnsafeElementBytes { source in
+        // Batches of a few chunks per core bound the memory held in compressed form.
+        let batch = 2 * max(ProcessInfo.processInfo.activeProcessorCount, 1)
+        try values.withUnsafeElementBytes { source in
             guard let source else { return }
             // Workers only read the values, which stay alive and unchanged for this call.
             let input = ReadOnlyBytes(base: source)
-            DispatchQueue.concurrentPerform(iterations: chunkCount) { index in
-                let origin = chunkOrigin(index: index, grid: grid)
-                compressed.store(compress(input.base, shape: shape, origin: origin, elementBytes: elementBytes), at: index)
-            }
-        }
-        for index in 0..<chunkCount {
-            guard let bytes = compressed.value(at: index) else {
-                throw TensorArchiveError.hdf5Failure(
-                    operation: "compress chunk \(index) with zlib level \(level) of", object: site.object, file: site.file,
-                    detail: "zlib compress2 failed")
-            }
-            var offset = chunkOrigin(index: index, grid: grid).map { hsize_t($0) }
-            try bytes.withUnsafeBytes { buffer in
-                _ = try site.check(
-                    H5Dwrite_chunk(datasetID, H5.defaultPlist, 0, &offset, buffer.count, buffer.baseAddress),
-                    "write compressed chunk \(index) of")
+            for first in stride(from: 0, to: chunkCount, by: batch) {
+                let count = min(batch, chunkCount - first)
+                let compressed = ChunkSlots(count: count)
+                DispatchQueue.concurrentPerform(iterations: count) { slot in
+                    let origin = chunkOrigin(index: first + slot, grid: grid)
+                    compressed.store(compress(input.base, shape: shape, origin: origin, elementBytes: elementBytes), at: slot)
+                }
+                for slot in 0..<count {
+                    try writeChunk(compressed.value(at: slot), index: first + slot, grid: grid, datasetID: datasetID, site: site)
+                }
             }
         }
         return true
+    }
+
+    /// Stores one filtered chunk (filter mask 0: every filter applied); nil means zlib failed.
+    private func writeChunk(_ bytes: [UInt8]?, index: Int, grid: [Int], datasetID: hid_t, site: HDF5Site) throws {
+        guard let bytes else {
+            throw TensorArchiveError.hdf5Failure(
+                operation: "compress chunk \(index) with zlib level \(level) of", object: site.object, file: site.file,
+                detail: "zlib compress2 returned an error (out of memory?)")
+        }
+        var offset = chunkOrigin(index: index, grid: grid).map { hsize_t($0) }
+        try bytes.withUnsafeBytes { buffer in
+            _ = try site.check(
+                H5Dwrite_chunk(datasetID, H5.defaultPlist, 0, &offset, buffer.count, buffer.baseAddress),
+                "write compressed chunk \(index) of")
+        }
     }
 
     /// Element offset of chunk `index` (C order over the chunk grid).
