@@ -173,6 +173,7 @@ def main():
           ", ".join(f"{k} {v:.3f}" for k, v in sorted(phases["serial_phase_seconds"].items(), key=lambda kv: -kv[1])),
           f"| parallel analysis {phases['parallel_analysis_seconds']:.3f} s")
 
+    print(time.strftime("\nfinished: %Y-%m-%d %H:%M %Z"), f"| load average {os.getloadavg()[0]:.2f} (1 min), {os.getloadavg()[1]:.2f} (5 min)")
     print("\nsummary:")
     lines = [("sweep vs numpy (faster of default / 1 BLAS thread; plain SVD of F)", sweep_ratio, TARGETS["sweep"]),
              ("sweep vs numpy using the same parity split", t_np["1 BLAS thread, parity split"] / t_rs, None),

@@ -59,7 +59,10 @@ def spectra(scaled, regime, length, window, padding):
     in_lobe = np.abs(np.arange(n_fft // 2 + 1)[None, :] / n_fft - folded[:, None]) <= HALF_WIDTH_BINS[window] / lw * (1 + 1e-9)
     weighted = pair_power * mult
     leakage = np.where(in_lobe, 0.0, weighted).sum(axis=1) / weighted.sum(axis=1)
-    envelope = np.abs(hilbert(kernel))
+    # Causal: envelope of the even extension K(-D) = K(D) over D = -(L-1)..L-1, kept for D >= 0
+    # (Spectra's KernelDecay), so the circular transform does not wrap K(L-1) onto K(0).
+    extended = np.concatenate([kernel[:0:-1], kernel]) if regime == "causal" else kernel
+    envelope = np.abs(hilbert(extended))[extended.size - lw:]
     return kernel, power, leakage, envelope
 
 

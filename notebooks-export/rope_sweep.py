@@ -250,8 +250,11 @@ else:
 # Δ = −L…L−1). Top: |rfft(window·K)|²; each pair is a peak at f_i = θ'_i/2π cycles/token.
 # Bottom, for Δ ≥ 1 on a log axis: the magnitude e(Δ) of K's analytic signal (thin) and its mean
 # over log-spaced bins of Δ (thick), against the decay threshold |K(0)|/e (dotted) of the file's
-# `envelope_first_crossing`/`envelope_settling`. The causal envelope is distorted near both window
-# edges (the Hilbert transform is circular), which is why `envelope_settling` is NaN there.
+# `envelope_first_crossing`/`envelope_settling`. The Hilbert transform is circular, so the causal
+# envelope is taken from the even extension K(−Δ) = K(Δ) over Δ = −(L−1)…L−1 (K is even): Δ = 0 is
+# then an interior sample and nothing wraps K(L−1) back onto K(0), and `envelope_settling` is
+# defined for causal rows too (it was NaN while the causal window was transformed on its own). Both
+# regimes therefore show the same decay up to the one-sample difference in window period.
 
 # %%
 def pick_methods(rows, wanted=("none", "linear", "yarn", "diffusion-ntk", "ntk", "critical-ntk"), count=4):

@@ -29,7 +29,8 @@ extension AnalysisArchive {
             try container.writeVariable(
                 "kernel_envelope_\(suffix)", dimensions: ["config", "distance_\(suffix)"],
                 values: .float64(spectra.flatMap { $0[g].envelope }), units: "1",
-                longName: "magnitude of the analytic signal of K (Hilbert envelope)")
+                longName: "magnitude of the analytic signal of K (Hilbert envelope)"
+                    + (regime == .causal ? "; causal: of the even extension K(-Delta) = K(Delta), Delta = -(L-1)..L-1" : ""))
             try container.writeVariable(
                 "kernel_power_\(suffix)", dimensions: ["config", "frequency_\(suffix)"],
                 values: .float64(spectra.flatMap { $0[g].power }), units: "1",

@@ -48,9 +48,16 @@ public struct ConditioningComparison: Sendable {
     /// Scaled θ' over the window.
     public let scaled: PositionFeatureConditioning
 
+    /// Computes both from `table`'s θ and θ' over `length` tokens of `regime`'s window.
     public init(table: PairTable, regime: RelativeDistanceRegime, length: Int) throws {
         unscaled = try PositionFeatureConditioning(inverseFrequency: table.baseInverseFrequency, regime: regime, length: length)
         scaled = try PositionFeatureConditioning(inverseFrequency: table.inverseFrequency, regime: regime, length: length)
+    }
+
+    /// Pairs two results computed elsewhere (e.g. shared between sweep rows with the same θ).
+    public init(unscaled: PositionFeatureConditioning, scaled: PositionFeatureConditioning) {
+        self.unscaled = unscaled
+        self.scaled = scaled
     }
 }
 

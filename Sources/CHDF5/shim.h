@@ -2,6 +2,10 @@
 #define CHDF5_SHIM_H
 #include <hdf5.h>
 #include <hdf5_hl.h>
+// zlib: HDF5's deflate filter is zlib's compress2, so TensorArchive can compress chunks itself on
+// worker threads and hand them to H5Dwrite_chunk (libhdf5 already links libz; zlib1g-dev comes
+// with libhdf5-dev).
+#include <zlib.h>
 // HDF5's type and property-list "constants" are macros that call H5open(); Swift cannot import
 // them, so each gets a static inline accessor.
 static inline hid_t chdf5_P_DEFAULT(void)        { return H5P_DEFAULT; }

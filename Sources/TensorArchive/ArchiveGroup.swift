@@ -141,7 +141,8 @@ public final class ArchiveGroup: ArchiveContainer {
                 fileID: fileID, path: site.object, type: values.dataType, shape: shape, growable: false,
                 storage: storage, site: site)
             defer { _ = H5Dclose(dataset) }
-            try writeWholeDataset(dataset, values: values, site: site)
+            let compressed = try compressedChunkLayout(shape: shape, type: values.dataType, storage: storage, site: site)
+            try writeWholeDataset(dataset, values: values, site: site, shape: shape, compressed: compressed)
             try writeVariableAttributes(
                 dataset, units: units, longName: longName, attributes: attributes,
                 dimensionIDs: records.map(\.id), site: site)

@@ -38,6 +38,16 @@ func makeDatasetCreationList(
     }
 }
 
+/// The chunk shape, level and shuffle flag of a fixed-size dataset stored with deflate (the
+/// layout `makeDatasetCreationList` gives it), or nil when it is contiguous or uncompressed.
+func compressedChunkLayout(
+    shape: [Int], type: ArchiveDataType, storage: ArchiveStorage, site: HDF5Site
+) throws -> CompressedChunkLayout? {
+    guard let (chunk, level, shuffle) = try chunking(shape: shape, growable: false, type: type, storage: storage, site: site),
+          level > 0 else { return nil }
+    return CompressedChunkLayout(chunk: chunk, level: level, shuffle: shuffle)
+}
+
 /// The chunk shape, deflate level and shuffle flag for a dataset, or nil for contiguous storage.
 private func chunking(
     shape: [Int], growable: Bool, type: ArchiveDataType, storage: ArchiveStorage, site: HDF5Site
@@ -109,9 +119,13 @@ func createDataset(
         H5Dcreate2(fileID, path, fileType, space, H5.defaultPlist, list, H5.defaultPlist), "create dataset")
 }
 
-/// Writes all of `values` into the open dataset (whole extent).
-func writeWholeDataset(_ datasetID: hid_t, values: ArchiveValues, site: HDF5Site) throws {
+/// Writes all of `values` into the open dataset (whole extent). With a `compressed` layout the
+/// chunks are filtered on all cores and written directly (`CompressedChunkLayout`).
+func writeWholeDataset(
+    _ datasetID: hid_t, values: ArchiveValues, site: HDF5Site, shape: [Int] = [], compressed: CompressedChunkLayout? = nil
+) throws {
     if values.count == 0 { return }
+    if let compressed, try compressed.write(datasetID, values: values, shape: shape, site: site) { return }
     var stringType: hid_t = -1
     let memoryType: hid_t
     if let numeric = values.dataType.memoryType {

@@ -101,9 +101,9 @@ struct SweepCommand: ParsableCommand {
         let grid = try grid()
         let interactive = isatty(STDERR_FILENO) != 0
         let results = try SweepAnalysis.run(grid) { done, total in
-            if interactive { Output.progress("sweep: \(done)/\(total) rows") }
+            if interactive { Output.progress("sweep: \(done)/\(total) analyses") }
         }
-        if interactive { Output.progress("sweep: \(results.count)/\(results.count) rows\n") }
+        if interactive { Output.progress("sweep: \(results.count) rows done\n") }
         if let path = output.output {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
