@@ -40,9 +40,9 @@ public struct LlamaModel: Sendable {
     public var vocabularySliceRows: Int
 
     /// A model over checked weights. The defaults bound the MLP temporaries to a few MB per chunk
-    /// and the output-head temporary to 2048 × 4096 floats (32 MiB).
+    /// and the output-head temporary to 2048 × 2048 floats (16 MiB).
     public init(weights: LlamaWeights, tiling: AttentionTiling = .standard, mlpChunkRows: Int = 256,
-                outputBlockRows: Int = 2048, vocabularySliceRows: Int = 4096) {
+                outputBlockRows: Int = 2048, vocabularySliceRows: Int = 2048) {
         self.weights = weights
         self.tiling = tiling
         self.mlpChunkRows = mlpChunkRows

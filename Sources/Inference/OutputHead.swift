@@ -13,7 +13,7 @@ extension LlamaModel {
     /// nll = logsumexp(x) − x[target]
     /// ```
     /// The only temporaries are [outputBlockRows, d_model] and [outputBlockRows,
-    /// vocabularySliceRows] floats (32 MiB with the defaults), whatever L is.
+    /// vocabularySliceRows] floats (4.5 + 16 MiB with the defaults), whatever L is.
     /// Returns the requested logits [rows.count, V] and the NLL of each target (nats, Double).
     func outputs(_ w: Workspace, rows: [Int], targets: [TokenTarget], emitter: HookEmitter) -> ([Float], [Double]) {
         let vocabulary = configuration.vocabularySize
