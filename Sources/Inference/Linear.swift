@@ -13,11 +13,22 @@ enum Linear {
                       into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         guard rows > 0, outFeatures > 0 else { return }
         weight.withUnsafeBufferPointer { w in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                        Int32(rows), Int32(outFeatures), Int32(inFeatures),
-                        1, x, Int32(inFeatures), w.baseAddress, Int32(inFeatures),
-                        accumulate ? 1 : 0, y, Int32(outFeatures))
+            guard let base = w.baseAddress else { return }
+            apply(x, rows: rows, inFeatures: inFeatures, weight: base, outFeatures: outFeatures, into: y,
+                  accumulate: accumulate)
         }
+    }
+
+    /// The same product with `weight` given as a pointer to `outFeatures` rows of `inFeatures`
+    /// floats, e.g. a slice of rows of a larger matrix.
+    static func apply(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int,
+                      weight: UnsafePointer<Float>, outFeatures: Int,
+                      into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        guard rows > 0, outFeatures > 0 else { return }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                    Int32(rows), Int32(outFeatures), Int32(inFeatures),
+                    1, x, Int32(inFeatures), weight, Int32(inFeatures),
+                    accumulate ? 1 : 0, y, Int32(outFeatures))
     }
 }
 

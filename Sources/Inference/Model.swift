@@ -18,7 +18,9 @@ public struct ForwardResult: Sendable {
     public let logitRows: [Int]
     /// V, the length of each logits row.
     public let vocabularySize: Int
-    /// NLL of each requested `TokenTarget`, nats, computed in Double; aligned with the targets.
+    /// NLL of each requested `TokenTarget`, nats; aligned with the targets. The logsumexp is
+    /// computed online over vocabulary slices (float32 exp, sums accumulated in Double) and agrees
+    /// with the Double reference `Scoring.negativeLogLikelihood` to ≤ 1e-5 nats.
     public let negativeLogLikelihood: [Double]
 }
 
@@ -30,15 +32,22 @@ public struct LlamaModel: Sendable {
     public var tiling: AttentionTiling
     /// Positions per MLP chunk (bounds the [rows, d_mlp] temporaries); values < 1 act as 1.
     public var mlpChunkRows: Int
-    /// Positions per output-projection chunk (bounds the [rows, V] temporary); values < 1 act as 1.
-    public var logitChunkRows: Int
+    /// Positions per output-projection block: each block streams W_out once (one packing per
+    /// vocabulary slice); values < 1 act as 1.
+    public var outputBlockRows: Int
+    /// Rows of W_out (vocabulary entries) per output-projection slice; with `outputBlockRows`
+    /// it bounds the [outputBlockRows, vocabularySliceRows] float temporary; values < 1 act as 1.
+    public var vocabularySliceRows: Int
 
-    /// A model over checked weights; the defaults bound temporaries to a few MB per chunk.
-    public init(weights: LlamaWeights, tiling: AttentionTiling = .standard, mlpChunkRows: Int = 256, logitChunkRows: Int = 64) {
+    /// A model over checked weights. The defaults bound the MLP temporaries to a few MB per chunk
+    /// and the output-head temporary to 2048 × 2048 floats (16 MiB).
+    public init(weights: LlamaWeights, tiling: AttentionTiling = .standard, mlpChunkRows: Int = 256,
+                outputBlockRows: Int = 2048, vocabularySliceRows: Int = 2048) {
         self.weights = weights
         self.tiling = tiling
         self.mlpChunkRows = mlpChunkRows
-        self.logitChunkRows = logitChunkRows
+        self.outputBlockRows = outputBlockRows
+        self.vocabularySliceRows = vocabularySliceRows
     }
 
     /// The configuration the weights were checked against.

@@ -1,57 +1,134 @@
 import Dispatch
+import Foundation
 
 extension LlamaModel {
-    /// Output projection of the final normalised residual (`w.normed`, [L, d_model]) in chunks of
-    /// `logitChunkRows` positions, computing only the rows that are returned, scored or hooked.
-    /// Returns the requested logits [rows.count, V] and the NLL of each target (Double).
+    /// Output projection of the final normalised residual (`w.normed`, [L, d_model]) fused with
+    /// the NLL of each target, computing only the rows that are returned, scored or hooked:
+    /// ```
+    /// for each block of ≤ outputBlockRows positions:
+    ///     for each slice of ≤ vocabularySliceRows vocabulary rows v0…v1 of W_out:
+    ///         z = x_block · W_out[v0…v1]ᵀ            ([rows, width], one sgemm, OpenBLAS threads)
+    ///         copy z to the requested logits / hook_logits rows;  pick x[target] if in the slice
+    ///         fold z into each row's online logsumexp        (rows split across cores)
+    /// nll = logsumexp(x) − x[target]
+    /// ```
+    /// The only temporaries are [outputBlockRows, d_model] and [outputBlockRows,
+    /// vocabularySliceRows] floats (4.5 + 16 MiB with the defaults), whatever L is.
+    /// Returns the requested logits [rows.count, V] and the NLL of each target (nats, Double).
     func outputs(_ w: Workspace, rows: [Int], targets: [TokenTarget], emitter: HookEmitter) -> ([Float], [Double]) {
-        let c = configuration, vocabulary = c.vocabularySize, model = c.embeddingSize
-        let wantsHook = emitter.wants(.logits)
-        var resultIndices: [Int: [Int]] = [:]
-        for (index, row) in rows.enumerated() { resultIndices[row, default: []].append(index) }
-        var targetIndices: [Int: [Int]] = [:]
-        for (index, target) in targets.enumerated() { targetIndices[target.row, default: []].append(index) }
-        let needed = wantsHook ? Array(0..<w.length) : Set(rows).union(targets.map(\.row)).sorted()
+        let vocabulary = configuration.vocabularySize
+        let routes = OutputRoutes(length: w.length, rows: rows, targets: targets, everyRow: emitter.wants(.logits))
+        let hook = OptionalBuffer(routes.everyRow, count: w.length * vocabulary)
+        let nll = UnsafeMutablePointer<Double>.allocate(capacity: max(1, targets.count))
+        defer { hook.release(); nll.deallocate() }
+        let logits = [Float](unsafeUninitializedCapacity: rows.count * vocabulary) { buffer, initialized in
+            project(w, routes: routes, into: OutputBuffers(logits: buffer.baseAddress, hook: hook.pointer, nll: nll))
+            initialized = rows.count * vocabulary
+        }
+        if let pointer = hook.pointer { emitter.emit(.logits, shape: [w.length, vocabulary], pointer) }
+        return (logits, Array(UnsafeBufferPointer(start: nll, count: targets.count)))
+    }
 
-        var logits = [Float](repeating: 0, count: rows.count * vocabulary)
-        var nll = [Double](repeating: 0, count: targets.count)
-        let hook = OptionalBuffer(wantsHook, count: w.length * vocabulary)
-        let chunk = max(1, min(logitChunkRows, max(1, needed.count)))
-        let input = UnsafeMutablePointer<Float>.allocate(capacity: chunk * model)
-        let output = UnsafeMutablePointer<Float>.allocate(capacity: chunk * vocabulary)
-        defer { input.deallocate(); output.deallocate(); hook.release() }
-        let projection = weights.outputProjection
+    /// The block/slice loop of `outputs`: fills every requested logits row, the hook rows and
+    /// `nll[target]` for every target.
+    private func project(_ w: Workspace, routes: OutputRoutes, into out: OutputBuffers) {
+        let vocabulary = configuration.vocabularySize, model = configuration.embeddingSize
+        let needed = routes.neededRows
+        guard !needed.isEmpty else { return }
+        let blockRows = max(1, min(outputBlockRows, needed.count))
+        let sliceRows = max(1, min(vocabularySliceRows, vocabulary))
+        let input = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * model)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * sliceRows)
+        let states = UnsafeMutablePointer<OnlineLogSumExp>.allocate(capacity: blockRows)
+        let targetLogits = UnsafeMutablePointer<Float>.allocate(capacity: max(1, routes.targets.count))
+        defer { input.deallocate(); scratch.deallocate(); states.deallocate(); targetLogits.deallocate() }
+        let shared = SharedOutputState(scratch: scratch, states: states, targetLogits: targetLogits)
+        let workers = ProcessInfo.processInfo.activeProcessorCount
 
-        for start in stride(from: 0, to: needed.count, by: chunk) {
-            let chunkRows = needed[start..<min(needed.count, start + chunk)]
-            for (k, row) in chunkRows.enumerated() {
-                (input + k * model).update(from: w.normed + row * model, count: model)
-            }
-            Linear.apply(input, rows: chunkRows.count, inFeatures: model, weight: projection,
-                         outFeatures: vocabulary, into: output)
-            var scored: [(target: Int, line: Int, token: Int)] = []
-            for (k, row) in chunkRows.enumerated() {
-                let line = output + k * vocabulary
-                for index in resultIndices[row] ?? [] {
-                    logits.withUnsafeMutableBufferPointer { all in
-                        all.baseAddress?.advanced(by: index * vocabulary).update(from: line, count: vocabulary)
+        weights.outputProjection.withUnsafeBufferPointer { projection in
+            guard let projection = projection.baseAddress else { return }
+            for blockStart in stride(from: 0, to: needed.count, by: blockRows) {
+                let block = Array(needed[blockStart..<min(needed.count, blockStart + blockRows)])
+                for (k, row) in block.enumerated() {
+                    (input + k * model).update(from: w.normed + row * model, count: model)
+                }
+                states.initialize(repeating: OnlineLogSumExp(), count: block.count)
+                let parts = min(block.count, 4 * workers)
+                for sliceStart in stride(from: 0, to: vocabulary, by: sliceRows) {
+                    let slice = sliceStart..<min(vocabulary, sliceStart + sliceRows)
+                    Linear.apply(input, rows: block.count, inFeatures: model, weight: projection + sliceStart * model,
+                                 outFeatures: slice.count, into: scratch)
+                    DispatchQueue.concurrentPerform(iterations: parts) { part in
+                        for k in (part * block.count / parts)..<((part + 1) * block.count / parts) {
+                            shared.fold(line: k, row: block[k], slice: slice, vocabulary: vocabulary, routes: routes, out: out)
+                        }
                     }
                 }
-                hook.pointer?.advanced(by: row * vocabulary).update(from: line, count: vocabulary)
-                for index in targetIndices[row] ?? [] { scored.append((index, k, Int(targets[index].token))) }
-            }
-            let items = scored, lines = SharedPointer(output)
-            nll.withUnsafeMutableBufferPointer { results in
-                guard let base = results.baseAddress else { return }
-                let shared = SharedPointer(base)
-                DispatchQueue.concurrentPerform(iterations: items.count) { item in
-                    let (target, line, token) = items[item]
-                    let row = UnsafeBufferPointer(start: lines.base + line * vocabulary, count: vocabulary)
-                    shared.base[target] = Scoring.negativeLogLikelihood(row, token: token)
+                for (k, row) in block.enumerated() {
+                    let logSumExp = states[k].logSumExp
+                    for index in routes.targetIndices[row] { out.nll[index] = logSumExp - Double(targetLogits[index]) }
                 }
             }
         }
-        if let pointer = hook.pointer { emitter.emit(.logits, shape: [w.length, vocabulary], pointer) }
-        return (logits, nll)
+    }
+}
+
+/// Which outputs each window position feeds: indices into the requested logits rows and into
+/// the targets, and the positions that need a projection at all (sorted).
+struct OutputRoutes: Sendable {
+    let targets: [TokenTarget]
+    /// resultIndices[row]: indices i with rows[i] == row.
+    let resultIndices: [[Int]]
+    /// targetIndices[row]: indices i with targets[i].row == row.
+    let targetIndices: [[Int]]
+    /// True when every row is hooked (`hook_logits`).
+    let everyRow: Bool
+    let neededRows: [Int]
+
+    init(length: Int, rows: [Int], targets: [TokenTarget], everyRow: Bool) {
+        var results = [[Int]](repeating: [], count: length)
+        for (index, row) in rows.enumerated() { results[row].append(index) }
+        var scored = [[Int]](repeating: [], count: length)
+        for (index, target) in targets.enumerated() { scored[target.row].append(index) }
+        self.targets = targets
+        resultIndices = results
+        targetIndices = scored
+        self.everyRow = everyRow
+        neededRows = (0..<length).filter { everyRow || !results[$0].isEmpty || !scored[$0].isEmpty }
+    }
+}
+
+/// Destinations of `outputs`: requested logits [rows.count, V], hook_logits [L, V], NLL [targets].
+struct OutputBuffers: @unchecked Sendable {
+    let logits: UnsafeMutablePointer<Float>?
+    let hook: UnsafeMutablePointer<Float>?
+    let nll: UnsafeMutablePointer<Double>
+}
+
+/// Per-block state shared by the fold workers; each worker touches only its own lines `k`.
+private struct SharedOutputState: @unchecked Sendable {
+    /// [block rows, slice width] logits of the current slice.
+    let scratch: UnsafeMutablePointer<Float>
+    /// Online logsumexp of each block row.
+    let states: UnsafeMutablePointer<OnlineLogSumExp>
+    /// x[target] of each target, filled by the slice that holds the target token.
+    let targetLogits: UnsafeMutablePointer<Float>
+
+    /// Copies line `k` (window position `row`) of the slice's logits to its destinations, picks
+    /// its target logits, then folds it into its logsumexp (which overwrites the line).
+    func fold(line k: Int, row: Int, slice: Range<Int>, vocabulary: Int, routes: OutputRoutes, out: OutputBuffers) {
+        let width = slice.count
+        let line = scratch + k * width
+        if let logits = out.logits {
+            for index in routes.resultIndices[row] {
+                (logits + index * vocabulary + slice.lowerBound).update(from: line, count: width)
+            }
+        }
+        out.hook?.advanced(by: row * vocabulary + slice.lowerBound).update(from: line, count: width)
+        for index in routes.targetIndices[row] {
+            let token = Int(routes.targets[index].token)
+            if slice.contains(token) { targetLogits[index] = line[token - slice.lowerBound] }
+        }
+        states[k].fold(line, count: width)
     }
 }

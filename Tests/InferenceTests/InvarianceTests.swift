@@ -80,12 +80,20 @@ final class InvarianceTests: XCTestCase {
         let reference = try RandomModel.model()
         var small = try RandomModel.model(tiling: AttentionTiling(queryBlock: 3, keyBlock: 5))
         small.mlpChunkRows = 4
-        small.logitChunkRows = 2
+        small.outputBlockRows = 2
+        small.vocabularySliceRows = 7
         for mask in [AttentionMask.causal, .bidirectional] {
             let frequencies = try reference.frequencies(.linear(factor: 2))
-            let a = try reference.forward(tokens: tokens, mask: mask, frequencies: frequencies).logits
-            let b = try small.forward(tokens: tokens, mask: mask, frequencies: frequencies).logits
-            XCTAssertLessThanOrEqual(maxDifference(a, b), tolerance, "\(mask)")
+            let targets = TokenTarget.nextTokens(tokens)
+            let a = try reference.forward(tokens: tokens, mask: mask, frequencies: frequencies, targets: targets)
+            let b = try small.forward(tokens: tokens, mask: mask, frequencies: frequencies, targets: targets)
+            XCTAssertLessThanOrEqual(maxDifference(a.logits, b.logits), tolerance, "\(mask)")
+            // Output blocks of 2 positions and vocabulary slices of 7 (53 = 7·7 + 4) against the
+            // Double logsumexp of the full logits: the logits tolerance plus OnlineLogSumExpTests'.
+            let expected = try Scoring.nextTokenNegativeLogLikelihood(logits: a.logits, vocabularySize: 53, tokens: tokens)
+            for (index, (got, reference)) in zip(b.negativeLogLikelihood, expected).enumerated() {
+                XCTAssertEqual(got, reference, accuracy: 2 * Double(tolerance) + 5e-6, "\(mask) nll[\(index)]")
+            }
         }
     }
 
