@@ -6,7 +6,7 @@ import Foundation
 /// m' = max(m, max_v x_v),  s ← s·e^(m − m') + Σ_v e^(x_v − m'),  m ← m'
 /// logsumexp = m + ln s
 /// ```
-/// Each slice is exponentiated in float32 (`VectorMath.exp`, ≤ 3 ulp) and summed in float32 in
+/// Each slice is exponentiated in float32 (`VectorMath.exponentiate`, ≤ 3 ulp) and summed in float32 in
 /// blocks of `VectorMath.doubleSumBlock` values, the block sums and the slices combined in Double.
 /// Agrees with the Double reference `Scoring.logSumExp` to a few 1e-6 nats (see
 /// `OnlineLogSumExpTests` for the error budget).
@@ -33,9 +33,9 @@ struct OnlineLogSumExp {
             return
         }
         let rescale = shift == maximum ? 1 : Foundation.exp(Double(maximum) - Double(shift))
-        for i in 0..<count {
-            slice[i] = VectorMath.exp(slice[i] - shift)
-        }
+        // The float sum of `exponentiate` (one float32 accumulation per lane) is not used: the
+        // values are re-summed in Double blocks below, which bounds the error for any V.
+        _ = VectorMath.exponentiate(slice, count: count, subtracting: shift)
         let sum = VectorMath.sumInDouble(slice, count: count)
         if sum.isNaN { sawNaN = true }
         scaledSum = scaledSum * rescale + sum

@@ -8,8 +8,9 @@ enum FFTBench {
     /// Python side uses the same rule. Reported time is per call.
     static func loops(size: Int) -> Int { max(1, (1 << 20) / size) }
 
-    static func run(sizes: [Int], repeats: Int, rigor: FFTPlanRigor) throws -> [String: Any] {
-        let plans = rigor == .estimate ? FFTPlanCache.shared : FFTPlanCache(rigor: rigor)
+    static func run(sizes: [Int], repeats: Int, rigor: FFTPlanRigor, threads: Int? = nil, threshold: Int = 1 << 15) throws -> [String: Any] {
+        let plans = threads.map { FFTPlanCache(rigor: rigor, threadCount: $0, threadingThreshold: threshold) }
+            ?? (rigor == .estimate ? FFTPlanCache.shared : FFTPlanCache(rigor: rigor))
         var results: [[String: Any]] = []
         var sink = 0.0
         for size in sizes {
@@ -26,6 +27,6 @@ enum FFTBench {
             }
             results.append(["size": size, "seconds": best, "loops": loops])
         }
-        return ["tool": "Spectra.PowerSpectrum", "rigor": rigor.rawValue, "repeats": repeats, "results": results, "sink": sink.isFinite ? 0 : 1]
+        return ["tool": "Spectra.PowerSpectrum", "rigor": rigor.rawValue, "threads": threads ?? plans.threadCount, "repeats": repeats, "results": results, "sink": sink.isFinite ? 0 : 1]
     }
 }

@@ -37,7 +37,10 @@ do {
     case "fft":
         let sizes = (option("sizes", in: arguments) ?? "").split(separator: ",").compactMap { Int($0) }
         let rigor = FFTPlanRigor(rawValue: option("rigor", in: arguments) ?? "estimate") ?? .estimate
-        try printJSON(try FFTBench.run(sizes: sizes.isEmpty ? (12...20).map { 1 << $0 } : sizes, repeats: repeats, rigor: rigor))
+        let threads = option("threads", in: arguments).flatMap { Int($0) }
+        let threshold = option("threshold", in: arguments).flatMap { Int($0) } ?? (1 << 15)
+        try printJSON(try FFTBench.run(sizes: sizes.isEmpty ? (12...20).map { 1 << $0 } : sizes, repeats: repeats,
+                                       rigor: rigor, threads: threads, threshold: threshold))
     case "attention":
         let length = Int(option("length", in: arguments) ?? "") ?? 8192
         let tilings = (option("tilings", in: arguments) ?? "128x256").split(separator: ",").compactMap { pair -> (Int, Int)? in
