@@ -40,6 +40,9 @@ final class ArchiveFile {
         defer { _ = H5Pclose(creation) }
         try site.check(H5Pset_link_creation_order(creation, H5.creationOrderFlags), "track link creation order on")
         try site.check(H5Pset_attr_creation_order(creation, H5.creationOrderFlags), "track attribute creation order on")
+        // No timestamps in the root group's header (groups and datasets disable them too), so the
+        // same run writes the same bytes.
+        try site.check(H5Pset_obj_track_times(creation, false), "disable time tracking on")
         let access = try site.check(H5Pcreate(H5.fileAccess), "create a file access property list")
         defer { _ = H5Pclose(access) }
         // Oldest format that can hold creation-order tracking (readable by HDF5 >= 1.8, as netCDF-C does).

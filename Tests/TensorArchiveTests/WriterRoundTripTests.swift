@@ -31,6 +31,17 @@ final class WriterRoundTripTests: XCTestCase {
         return path
     }
 
+    /// The same content written twice, more than a second apart (HDF5 timestamps have 1 s
+    /// resolution), gives the same bytes: no object header (root group included) stores times.
+    func testSameContentWritesIdenticalBytes() throws {
+        let first = try Data(contentsOf: URL(fileURLWithPath: try writeBasicFile()))
+        Thread.sleep(forTimeInterval: 1.1)
+        let second = try Data(contentsOf: URL(fileURLWithPath: try writeBasicFile()))
+        XCTAssertEqual(first.count, second.count, "file sizes")
+        let differing = zip(first, second).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
+        XCTAssertTrue(differing.isEmpty, "\(differing.count) bytes differ, first at offsets \(differing.prefix(8))")
+    }
+
     func testNumericVariablesRoundTripWithDimensions() throws {
         let path = try writeBasicFile()
         let reader = try ArchiveReader(path: path)
