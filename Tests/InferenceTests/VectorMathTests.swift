@@ -28,22 +28,36 @@ final class VectorMathTests: XCTestCase {
         XCTAssertEqual(result[7], 1)
     }
 
+    /// Both the dispatching entry points (AVX2 kernels on this CPU when available) and the
+    /// portable loops, so that the fallback is tested on every machine.
     func testExponentiateAndSwiGLUTails() {
-        var values: [Float] = (0..<13).map { Float($0) * -0.5 }
-        let sum = values.withUnsafeMutableBufferPointer { VectorMath.exponentiate($0.baseAddress!, count: 13, subtracting: 1) }
-        let expected = (0..<13).map { Foundation.exp(Double($0) * -0.5 - 1) }
-        for (a, e) in zip(values, expected) { XCTAssertEqual(Double(a), e, accuracy: 3e-7 * e) }
-        XCTAssertEqual(Double(sum), expected.reduce(0, +), accuracy: 1e-6)
+        typealias Exponentiate = (UnsafeMutablePointer<Float>, Int, Float) -> Float
+        typealias SwiGLU = (UnsafeMutablePointer<Float>, UnsafePointer<Float>, Int) -> Void
+        let variants: [(String, Exponentiate, SwiGLU)] = [
+            ("dispatching", { VectorMath.exponentiate($0, count: $1, subtracting: $2) }, { VectorMath.swiGLU(gate: $0, up: $1, count: $2) }),
+            ("portable", { VectorMath.portableExponentiate($0, count: $1, subtracting: $2) },
+             { VectorMath.portableSwiGLU(gate: $0, up: $1, count: $2) }),
+        ]
+        for (label, exponentiate, swiGLU) in variants {
+            var values: [Float] = (0..<13).map { Float($0) * -0.5 }
+            let sum = values.withUnsafeMutableBufferPointer { exponentiate($0.baseAddress!, 13, 1) }
+            let expected = (0..<13).map { Foundation.exp(Double($0) * -0.5 - 1) }
+            for (a, e) in zip(values, expected) { XCTAssertEqual(Double(a), e, accuracy: 3e-7 * e, label) }
+            XCTAssertEqual(Double(sum), expected.reduce(0, +), accuracy: 1e-6, label)
 
-        var gate: [Float] = (0..<11).map { Float($0) - 5 }
-        let up: [Float] = (0..<11).map { Float($0) * 0.25 + 1 }
-        gate.withUnsafeMutableBufferPointer { g in
-            up.withUnsafeBufferPointer { u in VectorMath.swiGLU(gate: g.baseAddress!, up: u.baseAddress!, count: 11) }
-        }
-        for i in 0..<11 {
-            let g = Double(i) - 5, u = Double(i) * 0.25 + 1
-            let exact = g / (1 + Foundation.exp(-g)) * u
-            XCTAssertEqual(Double(gate[i]), exact, accuracy: 1e-7 + 3e-7 * abs(exact), "swiGLU[\(i)]")   // a few float ulps
+            var gate: [Float] = (0..<11).map { Float($0) - 5 }
+            let up: [Float] = (0..<11).map { Float($0) * 0.25 + 1 }
+            gate.withUnsafeMutableBufferPointer { g in
+                up.withUnsafeBufferPointer { u in swiGLU(g.baseAddress!, u.baseAddress!, 11) }
+            }
+            for i in 0..<11 {
+                let g = Double(i) - 5, u = Double(i) * 0.25 + 1
+                let exact = g / (1 + Foundation.exp(-g)) * u
+                XCTAssertEqual(Double(gate[i]), exact, accuracy: 1e-7 + 3e-7 * abs(exact), "\(label) swiGLU[\(i)]")   // a few float ulps
+            }
+            var row: [Float] = [3, .nan, -1, 7, 2, -.infinity, 0, 6.5, 1, 9]
+            let maximum = label == "portable" ? VectorMath.portableMaximum(&row, count: 10) : VectorMath.maximum(&row, count: 10)
+            XCTAssertEqual(maximum, 9, "\(label) maximum ignores NaN")
         }
     }
 }
