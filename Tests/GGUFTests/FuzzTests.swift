@@ -1,3 +1,4 @@
+import RoPEScopeTestSupport
 import XCTest
 @testable import GGUF
 
@@ -5,18 +6,6 @@ import XCTest
 /// valid file must either parse (and then read every tensor) or throw a `GGUFError`; a crash
 /// fails the whole test run.
 final class FuzzTests: XCTestCase {
-    /// SplitMix64: a small seeded generator so failures reproduce.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     private func seedFile() throws -> [UInt8] {
         var writer = try GGUFWriter(alignment: 64)
         for (key, value) in RoundTripTests.everyValue { try writer.addMetadata(key, value) }
@@ -59,7 +48,7 @@ final class FuzzTests: XCTestCase {
 
     func testRandomByteEditsNeverCrash() throws {
         let seed = try seedFile()
-        var rng = SplitMix64(state: 0x5EED)
+        var rng = SeededGenerator(seed: 0x5EED)
         var parsed = 0
         for round in 0..<3000 {
             var bytes = seed

@@ -1,4 +1,5 @@
 @testable import Inference
+import RoPEScopeTestSupport
 import XCTest
 
 /// The sliced float32 online logsumexp of the output head against the Double reference

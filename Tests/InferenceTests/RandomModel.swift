@@ -1,5 +1,6 @@
 import Inference
 import RoPE
+import RoPEScopeTestSupport
 
 /// Small random-weight models for invariance tests (no fixture needed).
 enum RandomModel {

@@ -1,6 +1,7 @@
 import Foundation
 import Inference
 import RoPE
+import RoPEScopeTestSupport
 import XCTest
 
 /// One JSON fixture written by scripts/fixtures/numpy_llama_reference.py (schema in
@@ -140,18 +141,8 @@ func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
     return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
 }
 
-/// Deterministic generator for test inputs (SplitMix64).
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SeededGenerator {
+    /// `count` floats uniform in [−scale, scale].
     mutating func floats(_ count: Int, scale: Float = 1) -> [Float] {
         (0..<count).map { _ in Float.random(in: -scale...scale, using: &self) }
     }

@@ -1,4 +1,5 @@
 @testable import Inference
+import RoPEScopeTestSupport
 import XCTest
 
 /// The tiled online-softmax attention equals a naive dense attention computed in Double.

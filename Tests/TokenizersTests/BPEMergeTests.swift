@@ -1,4 +1,5 @@
 import Tokenizers
+import RoPEScopeTestSupport
 import XCTest
 
 /// BPE merge order on handmade vocabularies, and the heap-based merger against a direct

@@ -1,4 +1,5 @@
 import Tokenizers
+import RoPEScopeTestSupport
 import XCTest
 
 /// Round trips, BOS handling, special and user-defined tokens, and decoding rules, on handmade

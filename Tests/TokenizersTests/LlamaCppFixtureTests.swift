@@ -1,5 +1,6 @@
 import Foundation
 import Tokenizers
+import RoPEScopeTestSupport
 import XCTest
 
 /// Tier 2/3: BPETokenizer on the real SmolLM2 vocabulary against ids llama.cpp produced

@@ -1,4 +1,5 @@
 import Tokenizers
+import RoPEScopeTestSupport
 import XCTest
 
 /// Word splits of the two pre-tokenizers, derived by hand from llama.cpp's matcher
