@@ -76,7 +76,7 @@ extension LlamaGGUFLoader {
             p.variant = .llamacpp
             if let beta = try keys.optionalPositive("scaling.yarn_beta_fast") { p.betaFast = beta }
             if let beta = try keys.optionalPositive("scaling.yarn_beta_slow") { p.betaSlow = beta }
-            if let ext = try keys.optionalFloat("scaling.yarn_ext_factor") {
+            if let ext = try keys.optionalFloat("scaling.yarn_ext_factor", allowed: "a float in 0...1") {
                 guard (0...1).contains(ext) else { throw keys.error("scaling.yarn_ext_factor", "\(ext): allowed a float in 0...1") }
                 p.extrapolationFactor = ext
             }
@@ -138,20 +138,21 @@ private struct DeclaredKeys {
         return try Self.string(metadata, prefix + suffix, allowed: LlamaGGUFLoader.supportedScalingTypes.joined(separator: ", "))
     }
 
-    /// A float32/float64 key, or nil when absent; NaN and ±inf are refused.
-    func optionalFloat(_ suffix: String) throws -> Double? {
+    /// A float32/float64 key, or nil when absent; NaN and ±inf are refused (`allowed` says what is).
+    func optionalFloat(_ suffix: String, allowed: String = "a finite number") throws -> Double? {
         guard let value = metadata[prefix + suffix] else { return nil }
         guard let number = value.double else {
-            throw error(suffix, "has type \(value.typeDescription): allowed a float32 or float64 number")
+            throw error(suffix, "has type \(value.typeDescription): allowed a float32 or float64, \(allowed)")
         }
-        guard number.isFinite else { throw error(suffix, "\(number): allowed a finite number") }
+        guard number.isFinite else { throw error(suffix, "\(number): allowed \(allowed)") }
         return number
     }
 
     /// A float key that must be finite and > 0, or nil when absent.
     func optionalPositive(_ suffix: String) throws -> Double? {
-        guard let number = try optionalFloat(suffix) else { return nil }
-        guard number > 0 else { throw error(suffix, "\(number): allowed a finite number > 0") }
+        let allowed = "a finite number > 0"
+        guard let number = try optionalFloat(suffix, allowed: allowed) else { return nil }
+        guard number > 0 else { throw error(suffix, "\(number): allowed \(allowed)") }
         return number
     }
 
