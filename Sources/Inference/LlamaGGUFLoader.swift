@@ -11,6 +11,11 @@ import RoPE
 /// embedding/heads), `.attention.layer_norm_rms_epsilon`, `.rope.freq_base` (default 10000),
 /// `.rope.dimension_count` (default head dim), `.context_length`, `.attention.causal` (llada:
 /// default false), `.vocab_size` (default: rows of token_embd). `output.weight` absent → tied.
+///
+/// Strict where llama.cpp would compute something else: sizes outside `LlamaConfiguration.Field`
+/// ranges, keys this engine does not implement (`checkUnsupportedKeys`), a tensor table that is not
+/// exactly the architecture's (`checkTensorTable`) and malformed RoPE scaling (`declaredScaling`)
+/// throw `InferenceError`s naming the key or tensor.
 public enum LlamaGGUFLoader {
     /// The configuration described by `file`'s metadata and tensor table.
     public static func configuration(_ file: GGUFFile) throws -> LlamaConfiguration {
@@ -38,6 +43,7 @@ public enum LlamaGGUFLoader {
         let headDimension = try int("attention.key_length", default: heads > 0 ? embedding / heads : 0)
         let embeddingInfo = try tensorInfo(file, LlamaGlobalTensor.tokenEmbedding.ggufName)
         let vocabulary = try int("vocab_size", default: embeddingInfo.dimensions.last ?? 0)
+        try checkUnsupportedKeys(metadata, architecture: name, headDimension: headDimension)
         let causalKey = "\(name).attention.causal"
         let causal = metadata[causalKey] == nil ? architecture == .llama : try read(causalKey) { try metadata.bool(forKey: $0) }
         do {

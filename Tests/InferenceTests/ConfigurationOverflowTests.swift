@@ -111,3 +111,31 @@ final class ConfigurationOverflowTests: XCTestCase {
         XCTAssertNoThrow(try model.forward(tokens: [1, 2, 3], frequencies: frequencies, logits: .none))
     }
 }
+
+/// Keys llama.cpp reads that would change the result are honoured or refused, never ignored.
+final class UnsupportedKeyTests: XCTestCase {
+    private func error(_ overrides: [String: GGUFValue?]) throws -> String? {
+        do {
+            _ = try LlamaGGUFLoader.configuration(GGUFFile(bytes: TinyModel.variant(metadata: overrides)))
+            return nil
+        } catch let error as InferenceError {
+            return error.description
+        }
+    }
+
+    func testResultChangingKeysAreRefused() throws {
+        XCTAssertNil(try error([:]))
+        XCTAssertNil(try error(["llama.attention.scale": .float32(0), "llama.attention.value_length": .uint32(8),
+                                "llama.expert_count": .uint32(0), "llama.rope.scaling.finetuned": .bool(true)]))
+        let alpha = try XCTUnwrap(try error(["llama.rope.scaling.alpha": .float32(1000)]))
+        XCTAssert(alpha.contains("'llama.rope.scaling.alpha'") && alpha.contains("llama.rope.scaling.type"), alpha)
+        let sections = try XCTUnwrap(try error(["llama.rope.dimension_sections": .array(elementType: .int32, elements: [.int32(2)])]))
+        XCTAssert(sections.contains("'llama.rope.dimension_sections'"), sections)
+        let scale = try XCTUnwrap(try error(["llama.attention.scale": .float32(0.5)]))
+        XCTAssert(scale.contains("'llama.attention.scale'") && scale.contains("allowed 0 or absent"), scale)
+        let value = try XCTUnwrap(try error(["llama.attention.value_length": .uint32(16)]))
+        XCTAssert(value.contains("'llama.attention.value_length'") && value.contains("allowed 8"), value)
+        let experts = try XCTUnwrap(try error(["llama.expert_count": .uint32(8)]))
+        XCTAssert(experts.contains("'llama.expert_count'"), experts)
+    }
+}
