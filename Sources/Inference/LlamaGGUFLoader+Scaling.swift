@@ -33,6 +33,26 @@ extension LlamaGGUFLoader {
     /// `InferenceError.invalidMetadata` naming the key and the allowed values for a malformed,
     /// unsupported or contradictory declaration.
     public static func declaredScaling(_ file: GGUFFile) throws -> RoPEScaling {
+        let scaling = try readDeclaredScaling(file)
+        guard scaling != .none else { return scaling }
+        // The declared values must give usable frequencies for this file's geometry (e.g. a linear
+        // factor of 5e-324 divides θ into infinity): a data error in the file, named here.
+        let geometry = try configuration(file).rotaryGeometry()
+        let key = (file.metadata["general.architecture"]?.string ?? "{arch}") + ".rope.scaling.*"
+        let frequencies: RoPEFrequencies
+        do { frequencies = try scaling.frequencies(for: geometry) } catch let error as RoPEError {
+            throw InferenceError.invalidMetadata(key: key, reason: "declared \(scaling.canonicalSpec): \(error)")
+        }
+        guard frequencies.inverseFrequency.allSatisfy({ $0.isFinite && $0 > 0 }),
+              frequencies.attentionFactor.isFinite, frequencies.attentionFactor > 0 else {
+            throw InferenceError.invalidMetadata(
+                key: key, reason: "the declared scaling \(scaling.canonicalSpec) gives non-finite or non-positive "
+                    + "inverse frequencies or magnitude: allowed factors giving finite θ' > 0")
+        }
+        return scaling
+    }
+
+    static func readDeclaredScaling(_ file: GGUFFile) throws -> RoPEScaling {
         let metadata = file.metadata
         let architecture = try DeclaredKeys.string(metadata, "general.architecture", allowed: "the architecture name")
         let keys = DeclaredKeys(metadata: metadata, prefix: "\(architecture).rope.")

@@ -116,6 +116,12 @@ final class DeclaredScalingTests: XCTestCase {
                       tensors: [("rope_freqs.weight", [4], [1, 1, 0, 4])])
     }
 
+    func testDeclaredValuesGivingUnusableFrequenciesAreRefused() {
+        // θ_0/5e-324 = inf: every factor is a finite number > 0, but the frequencies are not usable.
+        assertRefused(["llama.rope.scaling.type": .string("linear"), "llama.rope.scaling.factor": .float64(5e-324)],
+                      key: "llama.rope.scaling.*", "non-finite")
+    }
+
     func testFrequencyDivisorsOfTheWrongShapeAreRefused() {
         XCTAssertThrowsError(try scaling([:], tensors: [("rope_freqs.weight", [3], [1, 1, 2])])) { error in
             XCTAssertEqual(error as? InferenceError, .tensorDimensionsMismatch(name: "rope_freqs.weight", found: [3], expected: [4]))
