@@ -37,7 +37,8 @@ struct TokenizeCommand: ParsableCommand {
         print("\(ids.count) tokens (BOS \(tokenizer.addsBOSByDefault ? "added" : "not added"))")
         var table = TextTable("index", "id", "piece")
         for (index, id) in ids.enumerated() {
-            table.add([String(index), String(id), "\"" + TerminalText.escaped(tokenizer.tokenText(id) ?? "") + "\""])
+            let piece = TerminalText.escaped(tokenizer.tokenText(id) ?? "").replacingOccurrences(of: "\"", with: "\\\"")
+            table.add([String(index), String(id), "\"" + piece + "\""])
         }
         print(table.render())
     }
