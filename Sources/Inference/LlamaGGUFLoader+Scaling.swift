@@ -61,7 +61,10 @@ extension LlamaGGUFLoader {
         let factor = try factorKey.map { try keys.positive($0) }
         let magnitude = try keys.optionalPositive("scaling.attn_factor")
         let yarnKeys = ["scaling.yarn_beta_fast", "scaling.yarn_beta_slow", "scaling.yarn_ext_factor", "scaling.yarn_attn_factor",
-                        "scaling.yarn_log_multiplier", "scaling.original_context_length"]
+                        "scaling.yarn_log_multiplier"]
+        // Read for yarn; for none/linear it changes nothing (llama.cpp too) but must still be valid.
+        let declaredOriginal = try keys.present("scaling.original_context_length")
+            ? keys.integer("scaling.original_context_length", in: 1...(1 << 30)) : nil
         let type = declaredType ?? (factor == nil ? "none" : "linear")
         let frequencyDivisors = try declaredFrequencyDivisors(file)
 
@@ -89,9 +92,7 @@ extension LlamaGGUFLoader {
             if keys.present("scaling.yarn_log_multiplier") {
                 throw keys.error("scaling.yarn_log_multiplier", "is not supported (DeepSeek-style magnitude): allowed absent")
             }
-            let original = try keys.present("scaling.original_context_length")
-                ? keys.integer("scaling.original_context_length", in: 1...(1 << 30))
-                : keys.context(metadata, architecture: architecture)
+            let original = try declaredOriginal ?? keys.context(metadata, architecture: architecture)
             var p = YaRNParameters(factor: factor, originalContext: original)
             p.variant = .llamacpp
             if let beta = try keys.optionalPositive("scaling.yarn_beta_fast") { p.betaFast = beta }

@@ -43,6 +43,9 @@ final class DeclaredScalingTests: XCTestCase {
         XCTAssertEqual(try scaling(["llama.rope.scaling.factor": .float32(4)]), .linear(factor: 4))
         XCTAssertEqual(try scaling(["llama.rope.scale_linear": .float64(2)]), .linear(factor: 2))
         XCTAssertEqual(try scaling(["llama.rope.scaling.type": .string("linear")]), .none)
+        // original_context_length does not change linear scaling (nor llama.cpp's), so it is accepted.
+        XCTAssertEqual(try scaling(["llama.rope.scaling.type": .string("linear"), "llama.rope.scaling.factor": .float32(2),
+                                    "llama.rope.scaling.original_context_length": .uint32(32)]), .linear(factor: 2))
 
         var expected = YaRNParameters(factor: 4, originalContext: 64)
         expected.variant = .llamacpp
