@@ -175,6 +175,8 @@ final class CLIModelInputTests: XCTestCase {
         let streamed = try run(["tokenize", model, "--text-file", fifo, "--json"])
         XCTAssertEqual(streamed.status, 0, streamed.stderr)
         XCTAssertEqual(try streamed.json()["ids"] as? [Int], ids)
+        // An endless stream stops at the documented cap (256 MiB) with a data error.
+        try check(["tokenize", model, "--text-file", "/dev/zero"], 65, ["/dev/zero", "larger than 268435456 bytes"])
         // A directory is not a text stream.
         try check(["tokenize", model, "--text-file", directory.path], 66, ["is a directory"])
         try check(["tokenize", model, "--text-file", directory.appendingPathComponent("none.txt").path], 66, ["none.txt", "does not exist"])
