@@ -18,14 +18,24 @@ final class GGUFByteStorage: @unchecked Sendable {
     private let isMapped: Bool
 
     /// Maps the regular file at `path` read-only. An empty file gives an empty buffer.
+    ///
+    /// The path is stat'ed before it is opened, so a FIFO, device, socket or directory is refused
+    /// without an `open` that could block (a FIFO with no writer blocks `open` forever); the open
+    /// itself uses `O_NONBLOCK` and the descriptor is checked again with `fstat`, so a path
+    /// swapped for a FIFO between the two calls cannot block either.
     init(mappingFileAt path: String) throws {
-        let fd = open(path, O_RDONLY)
+        var before = stat()
+        guard stat(path, &before) == 0 else { throw GGUFError.cannotOpen(path: path, reason: Self.errnoText()) }
+        guard (before.st_mode & S_IFMT) == S_IFREG else {
+            throw GGUFError.cannotOpen(path: path, reason: Self.notRegularText(before.st_mode))
+        }
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw GGUFError.cannotOpen(path: path, reason: Self.errnoText()) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw GGUFError.cannotOpen(path: path, reason: Self.errnoText()) }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw GGUFError.cannotOpen(path: path, reason: "not a regular file")
+            throw GGUFError.cannotOpen(path: path, reason: Self.notRegularText(info.st_mode))
         }
         guard let size = Int(exactly: info.st_size), size >= 0 else {
             throw GGUFError.cannotOpen(path: path, reason: "file size \(info.st_size) is not addressable")
@@ -60,6 +70,20 @@ final class GGUFByteStorage: @unchecked Sendable {
         } else {
             UnsafeMutableRawPointer(mutating: base).deallocate()
         }
+    }
+
+    /// "is a directory", "is a FIFO (named pipe)", … : allowed a regular file.
+    static func notRegularText(_ mode: mode_t) -> String {
+        let kind: String
+        switch mode & S_IFMT {
+        case S_IFDIR: kind = "a directory"
+        case S_IFIFO: kind = "a FIFO (named pipe)"
+        case S_IFCHR: kind = "a character device"
+        case S_IFBLK: kind = "a block device"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "not a regular file"
+        }
+        return "is \(kind): allowed a regular file"
     }
 
     private static func errnoText() -> String {

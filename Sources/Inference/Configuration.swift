@@ -27,19 +27,19 @@ public enum LlamaArchitecture: String, CaseIterable, Sendable, Codable {
 /// Widths: `queryWidth = headCount·headDimension`, `keyValueWidth = keyValueHeadCount·headDimension`.
 /// Query head h reads key/value head `h / (headCount / keyValueHeadCount)`.
 public struct LlamaConfiguration: Equatable, Sendable {
-    /// Vocabulary size V (GGUF `token_embd.weight` rows), ≥ 1.
+    /// Vocabulary size V (GGUF `token_embd.weight` rows), 1…2^24.
     public let vocabularySize: Int
-    /// Residual width d_model (GGUF `{arch}.embedding_length`), ≥ 1.
+    /// Residual width d_model (GGUF `{arch}.embedding_length`), 1…2^20.
     public let embeddingSize: Int
-    /// Number of transformer blocks (GGUF `{arch}.block_count`), ≥ 1.
+    /// Number of transformer blocks (GGUF `{arch}.block_count`), 1…2^16.
     public let layerCount: Int
-    /// Query heads (GGUF `{arch}.attention.head_count`), ≥ 1.
+    /// Query heads (GGUF `{arch}.attention.head_count`), 1…2^16; headCount·headDimension ≤ 2^20.
     public let headCount: Int
     /// Key/value heads (GGUF `{arch}.attention.head_count_kv`), ≥ 1, divides `headCount`.
     public let keyValueHeadCount: Int
-    /// Width of one head d_head, ≥ 2.
+    /// Width of one head d_head (GGUF `{arch}.attention.key_length`), 2…2^16.
     public let headDimension: Int
-    /// SwiGLU hidden width d_mlp (GGUF `{arch}.feed_forward_length`), ≥ 1.
+    /// SwiGLU hidden width d_mlp (GGUF `{arch}.feed_forward_length`), 1…2^22.
     public let feedForwardSize: Int
     /// RMSNorm ε (GGUF `{arch}.attention.layer_norm_rms_epsilon`), finite, > 0.
     public let rmsNormEpsilon: Float
@@ -47,7 +47,7 @@ public struct LlamaConfiguration: Equatable, Sendable {
     public let ropeBase: Double
     /// Rotated leading part of each head, even, 2…headDimension (GGUF `{arch}.rope.dimension_count`).
     public let rotaryDimension: Int
-    /// Pretraining context T_train, tokens (GGUF `{arch}.context_length`), ≥ 1.
+    /// Pretraining context T_train, tokens (GGUF `{arch}.context_length`), 1…2^30.
     public let trainedContextLength: Int
     /// True when the output projection reuses `token_embd.weight` (no `output.weight` tensor).
     public let tiedOutput: Bool
@@ -56,7 +56,9 @@ public struct LlamaConfiguration: Equatable, Sendable {
     /// Attention direction used when a forward pass is given no mask.
     public let defaultAttention: AttentionDirection
 
-    /// Validates every field; throws `InferenceError.invalidConfiguration` naming the first bad one.
+    /// Validates every field against `Field.range` and every product of fields (widths, weight
+    /// counts) with overflow-checked arithmetic; throws `InferenceError.invalidConfiguration`
+    /// naming the first bad one.
     /// `pairing` and `defaultAttention` default to the conventions of `architecture`.
     public init(
         architecture: LlamaArchitecture = .llama,
@@ -66,37 +68,12 @@ public struct LlamaConfiguration: Equatable, Sendable {
         trainedContextLength: Int, tiedOutput: Bool = false,
         pairing: RotaryPairing? = nil, defaultAttention: AttentionDirection? = nil
     ) throws {
-        func positive(_ value: Int, _ name: String) throws {
-            guard value >= 1 else {
-                throw InferenceError.invalidConfiguration(name: name, value: "\(value)", allowed: "an integer >= 1")
-            }
-        }
-        try positive(vocabularySize, "vocabulary size")
-        try positive(embeddingSize, "embedding size")
-        try positive(layerCount, "layer count")
-        try positive(headCount, "head count")
-        try positive(keyValueHeadCount, "key/value head count")
-        try positive(feedForwardSize, "feed-forward size")
-        try positive(trainedContextLength, "trained context length")
-        guard headCount % keyValueHeadCount == 0 else {
-            throw InferenceError.invalidConfiguration(
-                name: "key/value head count", value: "\(keyValueHeadCount)",
-                allowed: "a divisor of the head count \(headCount) (grouped-query attention)")
-        }
-        guard headDimension >= 2 else {
-            throw InferenceError.invalidConfiguration(name: "head dimension", value: "\(headDimension)", allowed: "an integer >= 2")
-        }
         let rotary = rotaryDimension ?? headDimension
-        guard rotary >= 2, rotary <= headDimension, rotary % 2 == 0 else {
-            throw InferenceError.invalidConfiguration(
-                name: "rotary dimension", value: "\(rotary)", allowed: "an even integer in 2...\(headDimension) (head dimension)")
-        }
-        guard rmsNormEpsilon.isFinite, rmsNormEpsilon > 0 else {
-            throw InferenceError.invalidConfiguration(name: "RMSNorm epsilon", value: "\(rmsNormEpsilon)", allowed: "a finite number > 0")
-        }
-        guard ropeBase.isFinite, ropeBase > 1 else {
-            throw InferenceError.invalidConfiguration(name: "rope base", value: "\(ropeBase)", allowed: "a finite number > 1")
-        }
+        try Self.validate(
+            vocabularySize: vocabularySize, embeddingSize: embeddingSize, layerCount: layerCount, headCount: headCount,
+            keyValueHeadCount: keyValueHeadCount, headDimension: headDimension, feedForwardSize: feedForwardSize,
+            rotaryDimension: rotary, trainedContextLength: trainedContextLength, rmsNormEpsilon: rmsNormEpsilon,
+            ropeBase: ropeBase, tiedOutput: tiedOutput)
         self.vocabularySize = vocabularySize
         self.embeddingSize = embeddingSize
         self.layerCount = layerCount

@@ -34,6 +34,10 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible, Sendable 
     case unsupportedArchitecture(name: String, supported: [String])
     /// A tensor could not be read or dequantised.
     case tensorUnreadable(name: String, reason: String)
+    /// The GGUF holds tensors the model would not read (file order): blocks at or beyond
+    /// `layerCount` (`highestBlock` is the largest `blk.{i}` index in the file), biases, fused or
+    /// unknown names. Scoring without them would silently be another model.
+    case unusedTensors(names: [String], layerCount: Int, highestBlock: Int?)
 
     /// One line: what is wrong, where, and what was allowed.
     public var description: String {
@@ -48,6 +52,14 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible, Sendable 
             return "unsupported architecture '\(name)': supported \(supported.joined(separator: ", "))"
         case let .tensorUnreadable(name, reason):
             return "cannot read GGUF tensor '\(name)': \(reason)"
+        case let .unusedTensors(names, layerCount, highestBlock):
+            let shown = names.prefix(4).map { "'\($0)'" }.joined(separator: ", ") + (names.count > 4 ? ", …" : "")
+            var hint = "allowed token_embd, output_norm, output, rope_freqs and blk.0…blk.\(layerCount - 1) " +
+                "attn_norm/attn_q/attn_k/attn_v/attn_output/ffn_norm/ffn_gate/ffn_up/ffn_down weights"
+            if let highestBlock, highestBlock >= layerCount {
+                hint += "; the file has blocks up to blk.\(highestBlock) but declares block_count \(layerCount)"
+            }
+            return "GGUF file has \(names.count) tensor(s) a llama model with \(layerCount) block(s) does not use: \(shown): \(hint)"
         case let .invalidConfiguration(name, value, allowed):
             return "invalid \(name) \(value): allowed \(allowed)"
         case let .tensorShapeMismatch(name, count, expectedShape):

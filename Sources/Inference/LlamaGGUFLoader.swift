@@ -11,6 +11,11 @@ import RoPE
 /// embedding/heads), `.attention.layer_norm_rms_epsilon`, `.rope.freq_base` (default 10000),
 /// `.rope.dimension_count` (default head dim), `.context_length`, `.attention.causal` (llada:
 /// default false), `.vocab_size` (default: rows of token_embd). `output.weight` absent → tied.
+///
+/// Strict where llama.cpp would compute something else: sizes outside `LlamaConfiguration.Field`
+/// ranges, keys this engine does not implement (`checkUnsupportedKeys`), a tensor table that is not
+/// exactly the architecture's (`checkTensorTable`) and malformed RoPE scaling (`declaredScaling`)
+/// throw `InferenceError`s naming the key or tensor.
 public enum LlamaGGUFLoader {
     /// The configuration described by `file`'s metadata and tensor table.
     public static func configuration(_ file: GGUFFile) throws -> LlamaConfiguration {
@@ -38,42 +43,52 @@ public enum LlamaGGUFLoader {
         let headDimension = try int("attention.key_length", default: heads > 0 ? embedding / heads : 0)
         let embeddingInfo = try tensorInfo(file, LlamaGlobalTensor.tokenEmbedding.ggufName)
         let vocabulary = try int("vocab_size", default: embeddingInfo.dimensions.last ?? 0)
+        try checkUnsupportedKeys(metadata, architecture: name, headDimension: headDimension)
         let causalKey = "\(name).attention.causal"
         let causal = metadata[causalKey] == nil ? architecture == .llama : try read(causalKey) { try metadata.bool(forKey: $0) }
-        return try LlamaConfiguration(
-            architecture: architecture, vocabularySize: vocabulary, embeddingSize: embedding,
-            layerCount: try int("block_count"), headCount: heads,
-            keyValueHeadCount: try int("attention.head_count_kv", default: heads), headDimension: headDimension,
-            feedForwardSize: try int("feed_forward_length"),
-            rmsNormEpsilon: Float(try double("attention.layer_norm_rms_epsilon", default: 1e-5)),
-            ropeBase: try double("rope.freq_base", default: 10000),
-            rotaryDimension: try int("rope.dimension_count", default: headDimension),
-            trainedContextLength: try int("context_length"),
-            tiedOutput: !file.containsTensor(named: LlamaGlobalTensor.output.ggufName),
-            defaultAttention: causal ? .causal : .bidirectional)
-    }
-
-    /// The RoPE scaling the GGUF declares (`{arch}.rope.scaling.type` linear/yarn with
-    /// `.factor` and `.original_context_length`), or `.none`.
-    public static func declaredScaling(_ file: GGUFFile) throws -> RoPEScaling {
-        guard let name = file.metadata["general.architecture"]?.string,
-              let type = file.metadata["\(name).rope.scaling.type"]?.string, type != "none" else { return .none }
-        let factor = file.metadata["\(name).rope.scaling.factor"]?.double ?? 1
-        switch type {
-        case "linear": return factor == 1 ? .none : .linear(factor: factor)
-        case "yarn":
-            let original = file.metadata["\(name).rope.scaling.original_context_length"]?.int
-                ?? file.metadata["\(name).context_length"]?.int ?? 0
-            var p = YaRNParameters(factor: factor, originalContext: original)
-            p.variant = .llamacpp
-            return .yarn(p)
-        default:
-            throw InferenceError.invalidMetadata(key: "\(name).rope.scaling.type", reason: "'\(type)': supported none, linear, yarn")
+        do {
+            return try LlamaConfiguration(
+                architecture: architecture, vocabularySize: vocabulary, embeddingSize: embedding,
+                layerCount: try int("block_count"), headCount: heads,
+                keyValueHeadCount: try int("attention.head_count_kv", default: heads), headDimension: headDimension,
+                feedForwardSize: try int("feed_forward_length"),
+                rmsNormEpsilon: Float(try double("attention.layer_norm_rms_epsilon", default: 1e-5)),
+                ropeBase: try double("rope.freq_base", default: 10000),
+                rotaryDimension: try int("rope.dimension_count", default: headDimension),
+                trainedContextLength: try int("context_length"),
+                tiedOutput: !file.containsTensor(named: LlamaGlobalTensor.output.ggufName),
+                defaultAttention: causal ? .causal : .bidirectional)
+        } catch let InferenceError.invalidConfiguration(label, value, allowed) {
+            throw metadataError(label: label, value: value, allowed: allowed, architecture: name, metadata: metadata)
         }
     }
 
-    /// Loads and dequantises every weight; throws naming the tensor on any mismatch.
+    /// Restates a configuration error in terms of the GGUF keys the value came from, saying which
+    /// keys were absent (and so defaulted).
+    private static func metadataError(label: String, value: String, allowed: String, architecture: String,
+                                      metadata: GGUFMetadata) -> InferenceError {
+        guard let field = LlamaConfiguration.Field(rawValue: label) else {
+            return .invalidConfiguration(name: label, value: value, allowed: allowed)
+        }
+        let keys = field.ggufKeySuffixes.map { "\(architecture).\($0)" }
+        let absent = keys.filter { metadata[$0] == nil }
+        let defaults: [LlamaConfiguration.Field: String] = [
+            .vocabularySize: "the rows of token_embd.weight", .headDimension: "embedding_length / attention.head_count",
+            .keyValueHeadCount: "attention.head_count", .rotaryDimension: "the head dimension",
+            .rmsNormEpsilon: "1e-5", .ropeBase: "10000",
+        ]
+        var reason = "\(field.label) \(value): allowed \(allowed)"
+        if !absent.isEmpty, field.ggufKeySuffixes.count == 1, let fallback = defaults[field] {
+            reason += " (key absent: defaulted to \(fallback))"
+        }
+        return .invalidMetadata(key: keys.joined(separator: " × "), reason: reason)
+    }
+
+    /// Loads and dequantises every weight; throws naming the tensor on any mismatch. First checks
+    /// the tensor table (`checkTensorTable`): a tensor this model would not use, or a missing one,
+    /// is an error rather than a silently different model.
     public static func weights(_ file: GGUFFile, configuration c: LlamaConfiguration) throws -> LlamaWeights {
+        try checkTensorTable(file, configuration: c)
         func load(_ name: String, _ shape: [Int]) throws -> [Float] {
             let info = try tensorInfo(file, name)
             let expected = Array(shape.reversed())
@@ -104,7 +119,7 @@ public enum LlamaGGUFLoader {
         LlamaModel(weights: try weights(file, configuration: try configuration(file)))
     }
 
-    private static func tensorInfo(_ file: GGUFFile, _ name: String) throws -> GGUFTensorInfo {
+    static func tensorInfo(_ file: GGUFFile, _ name: String) throws -> GGUFTensorInfo {
         guard file.containsTensor(named: name), let info = try? file.tensor(named: name) else {
             throw InferenceError.missingTensor(name: name)
         }

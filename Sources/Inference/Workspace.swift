@@ -3,6 +3,8 @@
 /// Sizes (floats): residual L·d_model; normed L·max(d_model, heads·d_head) (also holds z);
 /// query L·heads·d_head; key, value L·kv_heads·d_head; gate, up mlpRows·d_mlp.
 /// For LLaDA-8B at L = 32768 this is about 2.6 GB; no L×L or L×V buffer is allocated.
+/// The products cannot overflow: every width is at most 2^22 (`LlamaConfiguration.Field` ranges,
+/// checked when the configuration is built) and L is the length of an in-memory token array.
 final class Workspace {
     let length: Int
     let mlpRows: Int

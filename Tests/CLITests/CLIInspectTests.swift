@@ -22,9 +22,9 @@ final class CLIInspectTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let json = try result.json()
         XCTAssertEqual(json["architecture"] as? String, "llama")
-        let hyper = try XCTUnwrap(json["hyperparameters"] as? [String: String])
-        XCTAssertEqual(hyper["rope.freq_base"], "100000.0")
-        XCTAssertEqual(hyper["attention.head_count"], "9")
+        let hyper = try XCTUnwrap(json["hyperparameters"] as? [String: Any])
+        XCTAssertEqual((hyper["rope.freq_base"] as? NSNumber)?.doubleValue, 100000)
+        XCTAssertEqual((hyper["attention.head_count"] as? NSNumber)?.intValue, 9)
         let tokenizer = try XCTUnwrap(json["tokenizer"] as? [String: Any])
         XCTAssertEqual(tokenizer["vocabulary_size"] as? Int, 2)
         XCTAssertEqual(tokenizer["add_bos"] as? Bool, false)
@@ -64,6 +64,6 @@ extension CLIInspectTests {
         let json = try CLI.run(["inspect", path.path, "--json"]).json()
         let tokenizer = try XCTUnwrap(json["tokenizer"] as? [String: Any])
         XCTAssertEqual(tokenizer["mask_token_id"] as? Int, 126336)
-        XCTAssertEqual((json["hyperparameters"] as? [String: String])?["attention.causal"], "false")
+        XCTAssertEqual((json["hyperparameters"] as? [String: Any])?["attention.causal"] as? Bool, false)
     }
 }

@@ -101,7 +101,7 @@ final class BadFileHeaderTests: XCTestCase {
 
     func testDirectoryIsNotAFile() throws {
         let dir = try TestPaths.temporaryDirectory(for: self)
-        assertGGUFError("directory", mentions: ["not a regular file"], { try GGUFFile(url: dir) }) {
+        assertGGUFError("directory", mentions: ["is a directory: allowed a regular file"], { try GGUFFile(url: dir) }) {
             if case .cannotOpen = $0 { return true }
             return false
         }

@@ -35,7 +35,7 @@ final class ValidationTests: XCTestCase {
         assertThrows(.invalidConfiguration(name: "rope base", value: "1.0", allowed: "a finite number > 1")) {
             _ = try configuration(base: 1)
         }
-        assertThrows(.invalidConfiguration(name: "head count", value: "0", allowed: "an integer >= 1")) {
+        assertThrows(.invalidConfiguration(name: "head count", value: "0", allowed: "an integer in 1...65536 (2^16)")) {
             _ = try configuration(heads: 0)
         }
         assertThrows(.invalidConfiguration(name: "attention key block", value: "0", allowed: "an integer >= 1")) {

@@ -21,18 +21,19 @@ struct InspectCommand: ParsableCommand {
             try Output.printJSON(report)
             return
         }
-        print("\(model): GGUF v\(report.version), \(report.tensorCount) tensors, alignment \(report.alignment)")
-        print("architecture \(report.architecture ?? "?")  name \(report.name ?? "?")")
+        let e = TerminalText.escaped
+        print("\(e(model)): GGUF v\(report.version), \(report.tensorCount) tensors, alignment \(report.alignment)")
+        print("architecture \(e(report.architecture ?? "?"))  name \(e(report.name ?? "?"))")
         var hyper = TextTable("key", "value")
-        for (key, value) in report.hyperparameters.sorted(by: { $0.key < $1.key }) { hyper.add([key, value]) }
+        for (key, value) in report.hyperparameters.sorted(by: { $0.key < $1.key }) { hyper.add([e(key), e(value.text)]) }
         print(hyper.render())
-        print("tokenizer: model \(report.tokenizer.model ?? "?"), pre \(report.tokenizer.pre ?? "?"), "
+        print("tokenizer: model \(e(report.tokenizer.model ?? "?")), pre \(e(report.tokenizer.pre ?? "?")), "
             + "\(report.tokenizer.vocabularySize) tokens, \(report.tokenizer.mergeCount) merges, "
             + "bos \(report.tokenizer.bosTokenID.map(String.init) ?? "-"), eos \(report.tokenizer.eosTokenID.map(String.init) ?? "-"), "
             + "add_bos \(report.tokenizer.addBOS.map { String($0) } ?? "-")")
         var tensors = TextTable("name", "type", "dims (ne0 first)", "bytes")
         for tensor in report.tensors {
-            tensors.add([tensor.name, tensor.type, tensor.dimensions.map(String.init).joined(separator: "x"), String(tensor.bytes)])
+            tensors.add([e(tensor.name), tensor.type, tensor.dimensions.map(String.init).joined(separator: "x"), String(tensor.bytes)])
         }
         print(tensors.render())
     }
@@ -64,8 +65,9 @@ struct InspectReport: Encodable {
     var tensorCount: Int
     @EncodeNull var architecture: String?
     @EncodeNull var name: String?
-    /// `{arch}.*` scalar keys with the architecture prefix removed, as text.
-    var hyperparameters: [String: String]
+    /// `{arch}.*` keys with the architecture prefix removed, each with its GGUF type (`TypedValue`);
+    /// arrays of more than `TypedValue.maximumArrayCount` elements are left out.
+    var hyperparameters: [String: TypedValue]
     var tokenizer: Tokenizer
     var tensors: [Tensor]
 
@@ -77,11 +79,11 @@ struct InspectReport: Encodable {
         let architecture = metadata["general.architecture"]?.string
         self.architecture = architecture
         name = metadata["general.name"]?.string
-        var hyper: [String: String] = [:]
+        var hyper: [String: TypedValue] = [:]
         if let architecture {
             for entry in metadata.entries where entry.key.hasPrefix(architecture + ".") {
                 let key = String(entry.key.dropFirst(architecture.count + 1))
-                if let text = Self.scalarText(entry.value) { hyper[key] = text }
+                if let value = TypedValue(entry.value) { hyper[key] = value }
             }
         }
         hyperparameters = hyper
@@ -96,12 +98,51 @@ struct InspectReport: Encodable {
             Tensor(name: $0.name, type: $0.type.name, dimensions: $0.dimensions, bytes: $0.byteSize, offset: Int($0.offset))
         }
     }
+}
 
-    private static func scalarText(_ value: GGUFValue) -> String? {
-        if let string = value.string { return string }
-        if let bool = value.bool { return String(bool) }
-        if let int = value.int { return String(int) }
-        if let double = value.double { return String(double) }
-        return nil
+/// A GGUF metadata value as JSON of its own type: integers and floats as JSON numbers, bools as
+/// booleans, strings as strings, arrays as arrays. Non-finite floats follow `Output.printJSON`.
+struct TypedValue: Encodable {
+    /// Longest array kept (a per-layer list stays; a 50 000-entry vocabulary is summarised elsewhere).
+    static let maximumArrayCount = 1024
+
+    let value: GGUFValue
+
+    /// nil for an array (at any depth) longer than `maximumArrayCount`.
+    init?(_ value: GGUFValue) {
+        if let elements = value.array {
+            guard elements.count <= Self.maximumArrayCount, elements.allSatisfy({ TypedValue($0) != nil }) else { return nil }
+        }
+        self.value = value
     }
+
+    func encode(to encoder: Encoder) throws {
+        switch value {
+        case .array(_, let elements):
+            var container = encoder.unkeyedContainer()
+            for element in elements { try container.encode(TypedValue(unchecked: element)) }
+        default:
+            var container = encoder.singleValueContainer()
+            switch value {
+            case .uint8(let v): try container.encode(v)
+            case .int8(let v): try container.encode(v)
+            case .uint16(let v): try container.encode(v)
+            case .int16(let v): try container.encode(v)
+            case .uint32(let v): try container.encode(v)
+            case .int32(let v): try container.encode(v)
+            case .uint64(let v): try container.encode(v)
+            case .int64(let v): try container.encode(v)
+            case .float32(let v): try container.encode(v)
+            case .float64(let v): try container.encode(v)
+            case .bool(let v): try container.encode(v)
+            case .string(let v): try container.encode(v)
+            case .array: break
+            }
+        }
+    }
+
+    private init(unchecked value: GGUFValue) { self.value = value }
+
+    /// Text for the human table: strings as they are, other values as `GGUFValue.description`.
+    var text: String { value.string ?? value.description }
 }

@@ -111,7 +111,7 @@ struct ScoreCommand: ParsableCommand {
                 try RoPESpec.parse(spec, defaults: RoPESpecDefaults(trainLength: configuration.trainedContextLength,
                                                                     targetLength: contextLength))
             }
-        } ?? (try? LlamaGGUFLoader.declaredScaling(file)) ?? .none
+        } ?? (try ModelFile.declaredScaling(file, path: model))
         let frequencies = try ValidatedRoPE.call { try scaling.frequencies(for: geometry) }
         let direction = attention ?? configuration.defaultAttention
         if direction == .bidirectional {

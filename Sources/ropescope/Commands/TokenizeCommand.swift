@@ -37,7 +37,8 @@ struct TokenizeCommand: ParsableCommand {
         print("\(ids.count) tokens (BOS \(tokenizer.addsBOSByDefault ? "added" : "not added"))")
         var table = TextTable("index", "id", "piece")
         for (index, id) in ids.enumerated() {
-            table.add([String(index), String(id), (tokenizer.tokenText(id) ?? "").debugDescription])
+            let piece = TerminalText.escaped(tokenizer.tokenText(id) ?? "").replacingOccurrences(of: "\"", with: "\\\"")
+            table.add([String(index), String(id), "\"" + piece + "\""])
         }
         print(table.render())
     }
@@ -50,12 +51,14 @@ struct TokenizeReport: Encodable {
     var addBOS: Bool
 }
 
-/// --text / --text-file: exactly one; files must be readable (exit 66) UTF-8 (exit 65).
+/// --text / --text-file: exactly one; files (or streams, `-` for stdin: `TextSource`) must be
+/// readable (exit 66) UTF-8 of at most 256 MiB (exit 65).
 struct TextInputOptions: ParsableArguments {
     @Option(help: "Text to process.")
     var text: String?
 
-    @Option(help: ArgumentHelp("UTF-8 text file to process.", valueName: "file"))
+    @Option(help: ArgumentHelp("UTF-8 text file to process: a file, a pipe or FIFO (e.g. <(zcat t.gz)), or '-' for standard input; "
+                               + "read to the end, at most 256 MiB.", valueName: "file"))
     var textFile: String?
 
     func validate() throws {
@@ -67,12 +70,6 @@ struct TextInputOptions: ParsableArguments {
     func read() throws -> String {
         if let text { return text }
         guard let path = textFile else { throw ValidationError("give exactly one of --text STRING or --text-file FILE") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw Failure.unreadableInput("cannot read text file '\(path)' (missing or not readable)")
-        }
-        guard let string = String(validating: data, as: UTF8.self) else {
-            throw Failure.malformedInput("text file '\(path)' is not valid UTF-8")
-        }
-        return string
+        return try TextSource.read(path)
     }
 }

@@ -1,24 +1,37 @@
 import Foundation
 import GGUF
+import Inference
+import RoPE
 
-/// Opens a GGUF model for a subcommand: a missing/unreadable file exits 66 with a hint on how to
-/// fetch the default model; a malformed file exits 65 naming the defect.
+/// Opens a GGUF model for a subcommand. The path is stat'ed before it is opened: a missing file
+/// exits 66 with a hint on how to fetch the default model; a directory, FIFO, device or socket, or
+/// an unreadable file, exits 66 saying which; a malformed file exits 65 naming the defect.
 enum ModelFile {
     static let fetchHint = "fetch the default model with scripts/fetch-model.sh (→ models/SmolLM2-135M-Instruct.Q4_1.gguf)"
 
     static func open(_ path: String) throws -> GGUFFile {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw Failure.unreadableInput("model file '\(path)' does not exist; \(fetchHint)")
+        let role = "model file"
+        let kind = try InputFile.kind(of: path, role: role, missingHint: fetchHint)
+        guard case .regular = kind else {
+            throw Failure.unreadableInput(
+                "\(role) '\(path)' is \(kind.description): allowed a regular GGUF file (it is memory-mapped)")
         }
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw Failure.unreadableInput("model file '\(path)' is not readable")
-        }
+        try InputFile.checkReadable(path, role: role)
         do {
             return try GGUFFile(path: path)
         } catch let error as GGUFError {
             if case .cannotOpen = error { throw Failure.unreadableInput("\(error)") }
             throw Failure.malformedInput("'\(path)' is not a valid GGUF file: \(error)")
+        }
+    }
+
+    /// The RoPE scaling the model declares; a malformed or unsupported declaration exits 65 naming
+    /// the file and the key.
+    static func declaredScaling(_ file: GGUFFile, path: String) throws -> RoPEScaling {
+        do {
+            return try LlamaGGUFLoader.declaredScaling(file)
+        } catch let error as InferenceError {
+            throw Failure.malformedInput("'\(path)': \(error)")
         }
     }
 }

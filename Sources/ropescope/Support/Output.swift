@@ -37,8 +37,10 @@ enum Output {
             + "  T_train=\(setup.trainLength)  T_target=\(setup.targetLength)"
     }
 
+    /// Prints `Error: message` on stderr, with terminal controls escaped (`TerminalText`): messages
+    /// quote keys, tensor names and paths from files.
     static func printError(_ message: String) {
-        FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("Error: \(TerminalText.escaped(message))\n".utf8))
     }
 
     static func progress(_ message: String) {

@@ -1,0 +1,52 @@
+import GGUF
+
+/// The tensor table of a llama/llada GGUF: which names the model reads, and the check that the
+/// file holds exactly those.
+extension LlamaGGUFLoader {
+    /// `rope_freqs.weight`: llama.cpp's per-pair divisors of the inverse frequencies (written for
+    /// LLaMA 3 scaling), shape [rotaryDimension/2]; read by `declaredScaling`.
+    public static let frequencyFactorsTensor = "rope_freqs.weight"
+
+    /// Every tensor name a model of configuration `c` reads: `token_embd.weight`,
+    /// `output_norm.weight`, `output.weight` (when not tied), `rope_freqs.weight` (optional) and
+    /// the nine `blk.{i}.*.weight` tensors of each block i < layerCount.
+    public static func expectedTensorNames(_ c: LlamaConfiguration) -> Set<String> {
+        var names: Set<String> = [LlamaGlobalTensor.tokenEmbedding.ggufName, LlamaGlobalTensor.outputNorm.ggufName]
+        if !c.tiedOutput { names.insert(LlamaGlobalTensor.output.ggufName) }
+        for layer in 0..<c.layerCount {
+            for tensor in LlamaLayerTensor.allCases { names.insert(tensor.ggufName(layer: layer)) }
+        }
+        return names
+    }
+
+    /// Throws `InferenceError.missingTensor` for the first tensor of `expectedTensorNames` the file
+    /// lacks (blocks in order), and `InferenceError.unusedTensors` listing every tensor the model
+    /// would not read (beyond `block_count`, biases, fused or unknown names). llama.cpp fails on a
+    /// missing tensor too and refuses files with unused tensors ("wrong number of tensors"); the
+    /// one optional extra it reads for llama, `rope_freqs.weight`, is allowed.
+    public static func checkTensorTable(_ file: GGUFFile, configuration c: LlamaConfiguration) throws {
+        for name in [LlamaGlobalTensor.tokenEmbedding.ggufName, LlamaGlobalTensor.outputNorm.ggufName]
+            where !file.containsTensor(named: name) {
+            throw InferenceError.missingTensor(name: name)
+        }
+        for layer in 0..<c.layerCount {
+            for tensor in LlamaLayerTensor.allCases where !file.containsTensor(named: tensor.ggufName(layer: layer)) {
+                throw InferenceError.missingTensor(name: tensor.ggufName(layer: layer))
+            }
+        }
+        let expected = expectedTensorNames(c).union([frequencyFactorsTensor])
+        let unused = file.tensors.map(\.name).filter { !expected.contains($0) }
+        guard unused.isEmpty else {
+            throw InferenceError.unusedTensors(names: unused, layerCount: c.layerCount, highestBlock: highestBlock(in: file))
+        }
+    }
+
+    /// The largest i of any `blk.{i}.` tensor name, or nil when there is none.
+    static func highestBlock(in file: GGUFFile) -> Int? {
+        file.tensors.compactMap { tensor -> Int? in
+            let parts = tensor.name.split(separator: ".", maxSplits: 2)
+            guard parts.count == 3, parts[0] == "blk" else { return nil }
+            return Int(parts[1])
+        }.max()
+    }
+}
