@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "TensorArchiveTests", dependencies: ["TensorArchive", "CHDF5"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "RoPEScopeTestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "RoPEScopeTestSupport"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "RoPE", "GGUF", "RoPEScopeTestSupport"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "BLASRuntime", "RoPE", "GGUF", "RoPEScopeTestSupport"]),
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "RoPE", "TensorArchive"]),
         .testTarget(name: "ProbesTests", dependencies: ["Probes", "RoPEScopeTestSupport", "Inference", "Tokenizers", "GGUF", "TensorArchive", "RoPE"]),
         .testTarget(name: "CLITests", dependencies: ["ropescope", "GGUF", "RoPEScopeTestSupport", "TensorArchive"]),
