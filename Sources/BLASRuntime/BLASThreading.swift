@@ -16,6 +16,14 @@ import Synchronization
 /// on one thread for good. Here regions are counted under a lock: the first one in saves the count
 /// and sets 1, the last one out restores it, and a `setThreadCount` arriving while a region is open
 /// is applied when the last region closes. Regions may overlap and nest freely.
+///
+/// `Sendable` audit (issue 8): `LlamaModel` and `PerplexityProbe` are `Sendable` value types whose
+/// only process-wide mutable state was this count, so their claim holds now (tested with concurrent
+/// forward passes in `ConcurrentForwardTests`). The `@unchecked Sendable` helpers of Inference
+/// (`SharedPointer`, `OutputBuffers`, `SharedOutputState`) are safe by construction: every worker
+/// writes a disjoint range. Spectra's caches (`FFTPlanCache`, `FFTScratchPool`, `WindowCache`) are
+/// `Mutex`-guarded; FFTW plans are created and destroyed under the planner lock and executed through
+/// the thread-safe new-array API; `AlignedBuffer`s are handed out exclusively. No claim was removed.
 public enum BLASThreading {
     private struct State {
         var openRegions = 0

@@ -35,7 +35,7 @@ struct SystemCommand: ParsableCommand {
             ("BLAS build", blas.configuration),
             ("BLAS kernel", blas.kernel),
             ("kernel choice", "\(blas.action): \(blas.reason)"),
-            ("OpenBLAS's own choice", blas.openblasChoice ?? "unknown (OPENBLAS_CORETYPE set by the user)"),
+            ("OpenBLAS's own choice", blas.openblasChoice ?? "unknown"),
             ("sgemm self-check", "\(blas.selfCheck.passed ? "passed" : "FAILED"), \(blas.selfCheck.summary)"),
             ("BLAS threads", String(blas.threads)),
             ("CPU", cpu.model),
