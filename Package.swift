@@ -26,19 +26,23 @@ let package = Package(
 
         // AVX2/FMA builds of the inference core's elementwise loops, chosen at run time.
         .target(name: "CVectorKernels"),
+        // CPUID/XGETBV and dladdr for BLASRuntime (CPU features, the loaded OpenBLAS file).
+        .target(name: "CSystemInfo"),
+        // The one owner of process-wide OpenBLAS state: kernel choice (start-up check) and threads.
+        .target(name: "BLASRuntime", dependencies: ["CBLAS", "CSystemInfo"]),
 
         .target(name: "RoPE"),
-        .target(name: "Spectra", dependencies: ["RoPE", "CFFTW3", "CLAPACKE"]),
+        .target(name: "Spectra", dependencies: ["RoPE", "BLASRuntime", "CFFTW3", "CLAPACKE"]),
         .target(name: "TensorArchive", dependencies: ["CHDF5"]),
         .target(name: "GGUF"),
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
-        .target(name: "Inference", dependencies: ["RoPE", "CBLAS", "CVectorKernels", "GGUF"]),
+        .target(name: "Inference", dependencies: ["RoPE", "BLASRuntime", "CBLAS", "CVectorKernels", "GGUF"]),
         .target(name: "Analyzers", dependencies: ["RoPE", "Spectra", "TensorArchive"]),
         .target(name: "Probes", dependencies: ["RoPE", "Inference", "Tokenizers", "GGUF", "TensorArchive"]),
         .executableTarget(
             name: "ropescope",
             dependencies: [
-                "RoPE", "Spectra", "TensorArchive", "Analyzers", "GGUF", "Tokenizers", "Inference", "Probes", "CBLAS",
+                "RoPE", "Spectra", "TensorArchive", "Analyzers", "GGUF", "Tokenizers", "Inference", "Probes", "CBLAS", "BLASRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,13 +51,14 @@ let package = Package(
 
         .target(name: "RoPEScopeTestSupport", dependencies: ["GGUF", "Tokenizers"], path: "Tests/Support"),
         .testTarget(name: "RoPETests", dependencies: ["RoPE"]),
+        .testTarget(name: "BLASRuntimeTests", dependencies: ["BLASRuntime"]),
         .testTarget(name: "SpectraTests", dependencies: ["Spectra", "RoPE"]),
         .testTarget(name: "TensorArchiveTests", dependencies: ["TensorArchive", "CHDF5"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "RoPEScopeTestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "RoPEScopeTestSupport"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "RoPE", "GGUF", "RoPEScopeTestSupport"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "BLASRuntime", "RoPE", "GGUF", "RoPEScopeTestSupport"]),
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "RoPE", "TensorArchive"]),
         .testTarget(name: "ProbesTests", dependencies: ["Probes", "RoPEScopeTestSupport", "Inference", "Tokenizers", "GGUF", "TensorArchive", "RoPE"]),
-        .testTarget(name: "CLITests", dependencies: ["ropescope", "GGUF", "RoPEScopeTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["ropescope", "GGUF", "RoPEScopeTestSupport", "TensorArchive"]),
     ]
 )

@@ -31,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 import sweep_numpy  # noqa: E402
+from bench_system import describe, ropescope_system  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 TARGETS = {"sweep": 5.0, "spectra": 3.0}
@@ -139,9 +140,22 @@ def main():
     parser.add_argument("--repeats", type=int, default=3, help="sweep timings: best of N (default 3)")
     parser.add_argument("--fft-repeats", type=int, default=20, help="FFT timings: best of N (default 20)")
     parser.add_argument("--no-build", action="store_true", help="use the existing release build")
+    parser.add_argument("--bin-path", type=Path, help="directory holding ropescope and ropescope-bench (default: the release build)")
+    parser.add_argument("--facts-only", action="store_true",
+                        help="print the machine facts recorded with the results (CPU, BLAS kernels) and exit")
     args = parser.parse_args()
-    rs, bench = release_binaries(not args.no_build)
+    if args.bin_path:
+        rs, bench = args.bin_path / "ropescope", args.bin_path / "ropescope-bench"
+    else:
+        rs, bench = release_binaries(not args.no_build)
+    # Recorded with every result: the CPU model and the BLAS kernel ropescope runs (after its
+    # start-up correction), and numpy's own BLAS set-up (its bundled OpenBLAS chooses separately).
+    machine = ropescope_system(rs)
+    print("machine:", describe(machine))
+    print("ropescope system:", json.dumps(machine))
     print("numpy configuration:", json.dumps(numpy_configuration()))
+    if args.facts_only:
+        return
     print(time.strftime("date: %Y-%m-%d %H:%M %Z"), f"| load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -174,7 +188,7 @@ def main():
           f"| parallel analysis {phases['parallel_analysis_seconds']:.3f} s")
 
     print(time.strftime("\nfinished: %Y-%m-%d %H:%M %Z"), f"| load average {os.getloadavg()[0]:.2f} (1 min), {os.getloadavg()[1]:.2f} (5 min)")
-    print("\nsummary:")
+    print("\nsummary (" + describe(machine) + "):")
     lines = [("sweep vs numpy (faster of default / 1 BLAS thread; plain SVD of F)", sweep_ratio, TARGETS["sweep"]),
              ("sweep vs numpy using the same parity split", t_np["1 BLAS thread, parity split"] / t_rs, None),
              ("spectra, geometric mean over 2^12…2^20", fft_ratio, TARGETS["spectra"]),

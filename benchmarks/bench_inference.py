@@ -60,6 +60,7 @@ import numpy as np
 
 from bench_llama_worker import run_worker
 from bench_report import Measurement, print_report, write_json
+from bench_system import describe, ropescope_system
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -81,6 +82,8 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--rss-length", type=int, default=32768, help="single-window RSS run; 0 skips it")
     parser.add_argument("--text", type=Path, default=ROOT / "out" / "bench-text.txt")
     parser.add_argument("--json-output", type=Path, default=ROOT / "out" / "bench-inference.json")
+    parser.add_argument("--facts-only", action="store_true",
+                        help="print the machine facts every result records (CPU, BLAS kernel) and exit")
     parser.add_argument("--llama-worker", help=argparse.SUPPRESS)  # internal: JSON job file
     return parser.parse_args()
 
@@ -122,19 +125,22 @@ def machine_facts(binary: Path) -> dict:
     flags = next((line.split(":", 1)[1].split() for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("flags")), [])
     simd = sorted(flag for flag in flags if flag.startswith(("avx", "fma", "f16c", "amx")))
-    env = dict(os.environ, OPENBLAS_VERBOSE="2")
-    probe = subprocess.run([str(binary), "--help"], capture_output=True, text=True, env=env)
-    core = next((line.split(":", 1)[1].strip() for line in (probe.stdout + probe.stderr).splitlines()
-                 if line.startswith("Core:")), "unknown (OPENBLAS_VERBOSE printed nothing)")
-    import llama_cpp
+    # The kernel the measured ropescope processes run (after ropescope's start-up correction) and
+    # the CPU model, as `ropescope system --json` reports them; "openblas_core" kept for old readers.
+    system = ropescope_system(binary)
     memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
                   if line.startswith("MemTotal"))
-    return {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "nproc": os.cpu_count(), "cpu": cpu, "simd_flags": simd, "openblas_core": core,
-            "memory_gib": round(int(memory) / 2**20, 1), "kernel": platform.release(),
-            "python": platform.python_version(), "numpy": np.__version__,
-            "llama_cpp_python": llama_cpp.__version__,
-            "llama_cpp_system_info": llama_cpp.llama_print_system_info().decode().strip()}
+    facts = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+             "nproc": os.cpu_count(), "cpu": cpu, "simd_flags": simd, "openblas_core": system["blas_kernel"],
+             "ropescope_system": system,
+             "memory_gib": round(int(memory) / 2**20, 1), "kernel": platform.release(),
+             "python": platform.python_version(), "numpy": np.__version__}
+    try:
+        import llama_cpp
+    except ImportError:   # --facts-only outside the llama.cpp environment
+        return facts
+    return facts | {"llama_cpp_python": llama_cpp.__version__,
+                    "llama_cpp_system_info": llama_cpp.llama_print_system_info().decode().strip()}
 
 
 def tokenize_both(binary: Path, model: Path, text_path: Path) -> tuple[list[int], bool, int]:
@@ -196,11 +202,15 @@ def main() -> None:
     window_counts = per_length(args.windows, lengths, 1)
     repeat_counts = per_length(args.repeats, lengths, 3)
     facts = machine_facts(args.ropescope)
+    if args.facts_only:
+        print(describe(facts["ropescope_system"]))
+        print(json.dumps(facts, indent=2))
+        return
     facts["load_at_start"] = [round(x, 2) for x in os.getloadavg()]
     facts["text_sha256"] = write_text(args.text)
     ids, add_bos, bos = tokenize_both(args.ropescope, args.model, args.text)
     facts["text_tokens"] = len(ids)
-    print(f"{facts['date']}  {facts['cpu']} x{facts['nproc']}  OpenBLAS core {facts['openblas_core']}  "
+    print(f"{facts['date']}  {describe(facts['ropescope_system'])}  "
           f"load {facts['load_at_start']}\ntext {args.text} ({len(ids)} tokens, sha256 {facts['text_sha256']}); "
           "ropescope and llama.cpp token ids identical", flush=True)
 

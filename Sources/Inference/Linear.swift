@@ -1,3 +1,4 @@
+import BLASRuntime
 import CBLAS
 
 /// Dense layers on OpenBLAS: `y = x·Wᵀ` with W stored row-major [out, in] (PyTorch `Linear`).
@@ -34,11 +35,9 @@ enum Linear {
 
 /// Runs `body` with OpenBLAS limited to one thread, restoring the previous thread count after.
 /// Used around regions that parallelise over heads themselves (`DispatchQueue.concurrentPerform`),
-/// so that the two thread pools do not oversubscribe the cores. The setting is process-wide:
-/// do not run two forward passes concurrently from different threads.
+/// so that the two thread pools do not oversubscribe the cores. The count is process-wide and
+/// owned by `BLASThreading`, which counts overlapping regions, so concurrent forward passes
+/// restore it correctly.
 func withSingleThreadedBLAS<T>(_ body: () throws -> T) rethrows -> T {
-    let previous = openblas_get_num_threads()
-    openblas_set_num_threads(1)
-    defer { openblas_set_num_threads(previous) }
-    return try body()
+    try BLASThreading.singleThreaded(body)
 }

@@ -11,6 +11,15 @@ import Spectra
 //
 // Both print one JSON object on stdout; times are seconds of wall clock, best of `repeats`.
 
+// The same BLAS kernel check as the CLI before any BLAS work (may re-execute this process), so that
+// the phases are timed on the kernel `ropescope` itself runs.
+do {
+    for warning in try BLASStartup.prepare().warnings { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
+} catch {
+    FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+    exit(64)
+}
+
 /// Wall-clock seconds of `body` (monotonic clock).
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds

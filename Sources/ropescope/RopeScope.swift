@@ -20,8 +20,14 @@ struct RopeScope: ParsableCommand {
         subcommands: [
             RopeCommand.self, CoverageCommand.self, SpectrumCommand.self, ConditioningCommand.self,
             ScaleCommand.self, SweepCommand.self, InspectCommand.self, TokenizeCommand.self, ScoreCommand.self,
+            SystemCommand.self,
         ]
     )
+
+    /// Checks the BLAS kernel (may re-execute the process) before ArgumentParser runs.
+    static func main() {
+        main(Startup.prepare())
+    }
 }
 
 /// Version and invocation facts recorded in every output file.

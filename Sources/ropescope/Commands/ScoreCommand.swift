@@ -1,5 +1,5 @@
 import ArgumentParser
-import CBLAS
+import BLASRuntime
 import Foundation
 import GGUF
 import Inference
@@ -121,7 +121,7 @@ struct ScoreCommand: ParsableCommand {
                                                           scoredTargets: score, attention: direction) }
         let tokens = tokenizer.encode(text, addBOS: false)
         let bos = tokenizer.addsBOSByDefault ? tokenizer.bosID : nil
-        if let threads { openblas_set_num_threads(Int32(threads)) }
+        if let threads { BLASThreading.setThreadCount(threads) }
         let probe = PerplexityProbe(model: llama, frequencies: frequencies, scoring: scoring)
         let interactive = isatty(STDERR_FILENO) != 0
         let progress = { (done: Int, total: Int, rate: Double) in
