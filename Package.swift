@@ -26,10 +26,12 @@ let package = Package(
 
         // AVX2/FMA builds of the inference core's elementwise loops, chosen at run time.
         .target(name: "CVectorKernels"),
+        // The async-signal-safe handler that deletes temporary output files on SIGINT/SIGTERM/SIGHUP.
+        .target(name: "CTemporaryFiles"),
 
         .target(name: "RoPE"),
         .target(name: "Spectra", dependencies: ["RoPE", "CFFTW3", "CLAPACKE"]),
-        .target(name: "TensorArchive", dependencies: ["CHDF5"]),
+        .target(name: "TensorArchive", dependencies: ["CHDF5", "CTemporaryFiles"]),
         .target(name: "GGUF"),
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         .target(name: "Inference", dependencies: ["RoPE", "CBLAS", "CVectorKernels", "GGUF"]),

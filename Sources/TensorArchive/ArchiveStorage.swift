@@ -6,7 +6,8 @@ public struct ArchiveStorage: Sendable, Equatable {
     /// Layout decision.
     public enum Layout: Sendable, Equatable {
         /// Contiguous for fixed-size variables below `automaticThresholdBytes`, chunked with
-        /// shuffle + deflate level 4 at or above it. Appendable variables: chunked, uncompressed.
+        /// shuffle + deflate level 4 at or above it. Appendable variables: chunked along the
+        /// appended axis in chunks of about `targetAppendableChunkBytes`, shuffle + deflate level 4.
         case automatic
         /// One contiguous block (fixed-size variables only).
         case contiguous
@@ -34,6 +35,10 @@ public struct ArchiveStorage: Sendable, Equatable {
     public static let automaticThresholdBytes = 1 << 20
     /// Size that automatic chunk shapes aim at (at most): 1 MiB.
     public static let targetChunkBytes = 1 << 20
+    /// Size that automatic chunk shapes of appendable variables aim at (at most): 128 KiB. Small
+    /// enough that a short run (one window of per-token values) does not allocate a mostly empty
+    /// 1 MiB chunk, large enough that deflate works well and HDF5's 1 MiB chunk cache holds one.
+    public static let targetAppendableChunkBytes = 128 << 10
 }
 
 /// A chunk shape for `shape` (with `0` meaning "unknown / growing" for an unlimited axis) of at

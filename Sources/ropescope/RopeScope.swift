@@ -22,6 +22,9 @@ struct RopeScope: ParsableCommand {
             ScaleCommand.self, SweepCommand.self, InspectCommand.self, TokenizeCommand.self, ScoreCommand.self,
         ]
     )
+
+    /// Signal handling for temporary files, UTF-8 arguments and exit codes: `ProcessStartup`.
+    static func main() { ProcessStartup.main(Self.self) }
 }
 
 /// Version and invocation facts recorded in every output file.
