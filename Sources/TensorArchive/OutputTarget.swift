@@ -63,7 +63,8 @@ public enum OutputTarget {
             throw TensorArchiveError.cannotCreateFile(path: path, reason: "'\(directory)' is not a directory")
         }
         guard access(directory, W_OK | X_OK) == 0 else {
-            throw TensorArchiveError.cannotCreateFile(path: path, reason: "directory '\(directory)' is not writable")
+            let reason = String(cString: strerror(errno))
+            throw TensorArchiveError.cannotCreateFile(path: path, reason: "directory '\(directory)' is not writable (\(reason))")
         }
         return directory
     }

@@ -117,7 +117,7 @@ enum ExitMapping {
             case .invalidParameter, .hookDimensionConflict: return usage
             }
         case is TokenizerError, is DecodingError: return malformedInput
-        case let error as CocoaError where error.isFileError:
+        case let error as CocoaError where (error as NSError).domain == NSCocoaErrorDomain && error.isFileError:
             return error.code.rawValue >= CocoaError.fileWriteUnknown.rawValue ? outputFailed : unreadableInput
         case let error as POSIXError:
             switch error.code {
