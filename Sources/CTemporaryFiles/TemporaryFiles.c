@@ -56,7 +56,9 @@ static void removeTemporariesAndDie(int signal) {
 
 int ropescope_temporary_install_signal_handlers(void) {
     if (atomic_flag_test_and_set(&installed)) return 0;
-    const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+    // Every signal whose default action ends the process and that can arrive while an output
+    // is written: interrupts, hang-up, a closed pipe, CPU and file-size limits.
+    const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGXCPU, SIGXFSZ};
     for (size_t index = 0; index < sizeof signals / sizeof signals[0]; index++) {
         struct sigaction current;
         if (sigaction(signals[index], NULL, &current) != 0) return -1;

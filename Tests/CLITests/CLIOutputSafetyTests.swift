@@ -139,8 +139,8 @@ final class CLIOutputSafetyTests: XCTestCase {
         throw XCTSkip("score finished or took over 60 s before its temporary file appeared; cannot time a signal")
     }
 
-    func testSIGINTSIGTERMSIGHUPRemoveTheTemporaryFile() throws {
-        for signal in [SIGINT, SIGTERM, SIGHUP] {
+    func testSIGINTSIGTERMSIGHUPSIGPIPERemoveTheTemporaryFile() throws {
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] {
             let (process, temporary) = try startLongScore(output: path("score.h5"))
             XCTAssert(temporary.hasPrefix(".score.h5.tmp-\(process.processIdentifier)-"), temporary)
             XCTAssertEqual(kill(process.processIdentifier, signal), 0)

@@ -13,7 +13,7 @@
 /// Longest path (bytes, without the terminating NUL) a slot can hold.
 #define ROPESCOPE_TEMPORARY_PATH_BYTES 4095
 
-/// Records `path` (copied) so that SIGINT, SIGTERM or SIGHUP unlinks it. Returns the slot
+/// Records `path` (copied) so that a fatal signal (see below) unlinks it. Returns the slot
 /// (>= 0) to pass to ropescope_temporary_unregister, or -1 when every slot is taken or the
 /// path is longer than ROPESCOPE_TEMPORARY_PATH_BYTES (the file is then not cleaned up).
 int ropescope_temporary_register(const char *path);
@@ -24,7 +24,9 @@ void ropescope_temporary_unregister(int slot);
 /// Number of paths registered now (for tests).
 int ropescope_temporary_registered_count(void);
 
-/// Installs the handler for SIGINT, SIGTERM and SIGHUP, except for a signal that is ignored
+/// Installs the handler for SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGXCPU and SIGXFSZ (the
+/// catchable signals that end a process by default and can arrive while an output is written),
+/// except for a signal that is ignored
 /// (SIG_IGN, e.g. under nohup), which stays ignored. The handler unlinks every registered
 /// path, restores the default disposition and re-raises the signal, so the process still dies
 /// by that signal (exit status 128 + n in a shell). Idempotent. Returns 0, or -1 when
