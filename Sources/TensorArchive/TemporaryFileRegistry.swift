@@ -5,8 +5,9 @@ import CTemporaryFiles
 /// Every `AtomicTarget` registers its hidden temporary file here while it exists; the handler
 /// installed by `installSignalHandlers()` (once, from the CLI's start-up) unlinks every registered
 /// file on SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGXCPU or SIGXFSZ and then re-raises the
-/// signal with its default disposition, so the process still dies by that signal. The handler is C (`CTemporaryFiles`): it uses only
-/// async-signal-safe calls on a fixed array of pre-copied C strings.
+/// signal with its default disposition, so the process still dies by that signal. The handler is
+/// C (`CTemporaryFiles`): it uses only async-signal-safe calls on a fixed array of pre-copied C
+/// strings.
 ///
 /// SIGKILL cannot be caught: its leftovers carry the writer's pid in their name
 /// (`.<name>.tmp-<pid>-<hex>`) and the next writer to the same target deletes those whose process
