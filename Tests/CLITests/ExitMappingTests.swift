@@ -3,6 +3,7 @@ import XCTest
 
 @testable import ropescope
 import Analyzers
+import ArgumentParser
 import GGUF
 import Inference
 import Probes
@@ -43,6 +44,21 @@ final class ExitMappingTests: XCTestCase {
         for (error, code) in cases {
             XCTAssertEqual(ExitMapping.code(for: error), code, "\(error)")
         }
+    }
+
+    /// A library error thrown by `validate()` reaches `main` wrapped by ArgumentParser (exit 1
+    /// before); the mapping unwraps it.
+    func testErrorThrownByValidateIsUnwrapped() throws {
+        struct Probe: ParsableCommand {
+            func validate() throws { throw RoPEError.invalidParameter(name: "factor", value: "0", allowed: "> 0") }
+        }
+        XCTAssertThrowsError(try Probe.parseAsRoot([])) { error in
+            XCTAssertEqual(Probe.exitCode(for: error), .failure, "ArgumentParser alone exits 1")
+            XCTAssertEqual(ExitMapping.underlying(error) as? RoPEError,
+                           .invalidParameter(name: "factor", value: "0", allowed: "> 0"))
+            XCTAssertEqual((ExitMapping.mapped(error, command: Probe.self) as? ExitCode)?.rawValue, 64)
+        }
+        XCTAssertEqual((ExitMapping.mapped(ValidationError("x"), command: Probe.self) as? ValidationError)?.message, "x")
     }
 
     func testArgumentsThatAreNotUTF8AreNamedWithTheirBytes() {

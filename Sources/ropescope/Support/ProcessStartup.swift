@@ -69,11 +69,27 @@ enum ExitMapping {
     static let outputFailed: Int32 = 74
 
     /// `error` itself when ArgumentParser gives it a code other than 1; otherwise prints
-    /// "Error: <description>" and returns the `ExitCode` from `code(for:)`.
+    /// "Error: <description>" of the error (unwrapped from ArgumentParser's wrapper when a
+    /// `validate()` threw it) and returns the `ExitCode` from `code(for:)`.
     static func mapped<Command: ParsableCommand>(_ error: Error, command: Command.Type) -> Error {
         if error is ExitCode || command.exitCode(for: error) != .failure { return error }
-        Output.printError(code(for: error) == internalFailure ? "internal error (please report): \(error)" : "\(error)")
-        return ExitCode(code(for: error))
+        let inner = underlying(error)
+        if inner is ExitCode { return inner }
+        let code = code(for: inner)
+        Output.printError(code == internalFailure ? "internal error (please report): \(inner)" : "\(inner)")
+        return ExitCode(code)
+    }
+
+    /// The error a `validate()` threw, which ArgumentParser wraps in its internal `CommandError`
+    /// (`parserError: .userValidationError(error)`) and would exit 1 for; other errors as given.
+    static func underlying(_ error: Error) -> Error {
+        guard String(describing: type(of: error)) == "CommandError" else { return error }
+        for child in Mirror(reflecting: error).children where child.label == "parserError" {
+            for payload in Mirror(reflecting: child.value).children {
+                if let wrapped = payload.value as? Error { return wrapped }
+            }
+        }
+        return error
     }
 
     /// The README exit code for an error that a command did not map itself.
