@@ -61,7 +61,7 @@ private func chunking(
         if growable {
             let chunk = automaticChunkShape(
                 shape: shape, elementBytes: type.elementByteCount, targetBytes: ArchiveStorage.targetAppendableChunkBytes)
-            return (chunk, 4, true)
+            return (chunk, ArchiveStorage.appendableDeflateLevel, true)
         }
         if type == .string || shape.isEmpty || shape.contains(0) || bytes < ArchiveStorage.automaticThresholdBytes {
             return nil
