@@ -31,9 +31,12 @@ let package = Package(
         // The one owner of process-wide OpenBLAS state: kernel choice (start-up check) and threads.
         .target(name: "BLASRuntime", dependencies: ["CBLAS", "CSystemInfo"]),
 
+        // The async-signal-safe handler that deletes temporary output files on SIGINT/SIGTERM/SIGHUP.
+        .target(name: "CTemporaryFiles"),
+
         .target(name: "RoPE"),
         .target(name: "Spectra", dependencies: ["RoPE", "BLASRuntime", "CFFTW3", "CLAPACKE"]),
-        .target(name: "TensorArchive", dependencies: ["CHDF5"]),
+        .target(name: "TensorArchive", dependencies: ["CHDF5", "CTemporaryFiles"]),
         .target(name: "GGUF"),
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         .target(name: "Inference", dependencies: ["RoPE", "BLASRuntime", "CBLAS", "CVectorKernels", "GGUF"]),

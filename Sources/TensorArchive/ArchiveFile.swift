@@ -1,4 +1,5 @@
 import CHDF5
+import Foundation
 
 /// The open HDF5 file behind one `ArchiveWriter`, shared by its groups and appendable variables.
 ///
@@ -49,7 +50,11 @@ final class ArchiveFile {
         try site.check(H5Pset_libver_bounds(access, H5F_LIBVER_V18, chdf5_F_LIBVER_LATEST()), "set library version bounds for")
         // STRONG: H5Fclose also closes any object id left open, so the file is complete on commit.
         try site.check(H5Pset_fclose_degree(access, H5F_CLOSE_STRONG), "set the close degree for")
-        return try site.check(H5Fcreate(temporaryPath, H5.accessTruncate, creation, access), "create the file")
+        // Exclusive creation (O_CREAT | O_EXCL) never follows a symbolic link, so nobody can swap
+        // the placeholder `AtomicTarget` created for a link to another file in between: the
+        // placeholder is deleted and HDF5 creates the file anew or fails.
+        _ = unlink(temporaryPath)
+        return try site.check(H5Fcreate(temporaryPath, H5.accessExclusive, creation, access), "create the file")
     }
 
     /// Runs `body` with the open file id; aborts the writer if `body` throws.

@@ -2,7 +2,7 @@ import Foundation
 
 /// Writes one netCDF-4 compatible HDF5 file atomically.
 ///
-/// All writes go to a hidden temporary file next to the target (`.<name>.tmp-<random>`);
+/// All writes go to a hidden temporary file next to the target (`.<name>.tmp-<pid>-<random>`);
 /// `commit()` closes it and renames it over the target. If the writer is released without
 /// `commit()`, `discard()` is called, or any write throws, the temporary file is deleted and the
 /// target is left untouched (later calls throw `.writerAborted`).
@@ -27,8 +27,11 @@ public final class ArchiveWriter: ArchiveContainer {
 
     /// Creates the temporary file for `path`.
     ///
-    /// Throws `.targetIsDirectory` when `path` is a directory and `.cannotCreateFile` (naming
-    /// `path`) when its directory is missing or not writable.
+    /// Throws `.targetIsDirectory` when `path` is a directory, `.targetNotRegularFile` when
+    /// something other than a regular file (symbolic link, FIFO, device, socket) is there,
+    /// `.targetNotWritable` for a read-only file, and `.cannotCreateFile` (naming `path`) when its
+    /// directory is missing or not writable. An existing writable regular file is replaced on
+    /// `commit()`.
     public init(path: String) throws {
         self.path = path
         file = try ArchiveFile(path: path)
@@ -41,6 +44,10 @@ public final class ArchiveWriter: ArchiveContainer {
 
     /// The hidden file being written until `commit()`.
     public var temporaryPath: String { file.target.temporaryPath }
+
+    /// Temporary files of earlier writers to the same target that were killed (SIGKILL, power
+    /// loss) and that `init` deleted: `.<name>.tmp-<pid>-<hex>` whose process no longer exists.
+    public var removedStaleTemporaries: [String] { file.target.removedStaleTemporaries }
 
     /// Closes the file and renames it over the target. After success the writer is closed.
     public func commit() throws { try file.commit() }

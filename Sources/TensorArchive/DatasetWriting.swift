@@ -59,7 +59,9 @@ private func chunking(
     switch storage.layout {
     case .automatic:
         if growable {
-            return (automaticChunkShape(shape: shape, elementBytes: type.elementByteCount), 0, false)
+            let chunk = automaticChunkShape(
+                shape: shape, elementBytes: type.elementByteCount, targetBytes: ArchiveStorage.targetAppendableChunkBytes)
+            return (chunk, ArchiveStorage.appendableDeflateLevel, true)
         }
         if type == .string || shape.isEmpty || shape.contains(0) || bytes < ArchiveStorage.automaticThresholdBytes {
             return nil
@@ -75,7 +77,8 @@ private func chunking(
         guard (0...9).contains(level) else { throw unsupported("deflate level \(level) is outside 0...9") }
         if !growable, shape.contains(0) { return nil }
         guard let chunk = chunkShape else {
-            return (automaticChunkShape(shape: shape, elementBytes: type.elementByteCount), level, shuffle)
+            let target = growable ? ArchiveStorage.targetAppendableChunkBytes : ArchiveStorage.targetChunkBytes
+            return (automaticChunkShape(shape: shape, elementBytes: type.elementByteCount, targetBytes: target), level, shuffle)
         }
         let fits = chunk.count == shape.count && zip(chunk.indices, chunk).allSatisfy { axis, size in
             size >= 1 && ((growable && axis == 0) || size <= shape[axis])

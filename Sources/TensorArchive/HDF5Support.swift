@@ -15,6 +15,7 @@ enum H5 {
     static let attributeCreate: hid_t = chdf5_P_ATTRIBUTE_CREATE()
     static let creationOrderFlags: UInt32 = chdf5_P_CRT_ORDER_TRACKED_INDEXED()
     static let accessTruncate: UInt32 = chdf5_F_ACC_TRUNC()
+    static let accessExclusive: UInt32 = chdf5_F_ACC_EXCL()
     static let accessReadOnly: UInt32 = chdf5_F_ACC_RDONLY()
     static let float32BigEndian: hid_t = chdf5_T_IEEE_F32BE()
     static let cString: hid_t = chdf5_T_C_S1()

@@ -10,6 +10,14 @@ public enum TensorArchiveError: Error, Equatable, CustomStringConvertible {
     case cannotOpenFile(path: String, reason: String)
     /// The output path names an existing directory.
     case targetIsDirectory(path: String)
+    /// Something other than a regular file exists at the output path (`kind`: "a symbolic link",
+    /// "a FIFO", "a character device", ...); only regular files are ever replaced.
+    case targetNotRegularFile(path: String, kind: String)
+    /// An existing regular file at the output path is not writable by us (read-only), so it is
+    /// not replaced.
+    case targetNotWritable(path: String)
+    /// The output path is the same file (device and inode, after symbolic links) as an input.
+    case targetIsInput(path: String, input: String)
     /// An HDF5 call failed. `operation` is what the writer or reader was doing, `object` the HDF5
     /// path, `detail` the innermost message of HDF5's error stack.
     case hdf5Failure(operation: String, object: String, file: String, detail: String)
@@ -52,6 +60,12 @@ public enum TensorArchiveError: Error, Equatable, CustomStringConvertible {
             return "cannot open archive '\(path)': \(reason)"
         case let .targetIsDirectory(path):
             return "cannot create archive '\(path)': the path is a directory; give a file name such as '\(path)/out.h5'"
+        case let .targetNotRegularFile(path, kind):
+            return "cannot create archive '\(path)': it exists and is \(kind); only a regular file is replaced (remove it or choose another path)"
+        case let .targetNotWritable(path):
+            return "cannot create archive '\(path)': it exists and is read-only; only a writable regular file is replaced"
+        case let .targetIsInput(path, input):
+            return "output '\(path)' is the input file '\(input)'; writing it would destroy the input: choose another output path"
         case let .hdf5Failure(operation, object, file, detail):
             return "HDF5 failed to \(operation) '\(object)' in '\(file)': \(detail)"
         case let .invalidName(name, group, file, reason):

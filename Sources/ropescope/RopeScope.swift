@@ -24,10 +24,9 @@ struct RopeScope: ParsableCommand {
         ]
     )
 
-    /// Checks the BLAS kernel (may re-execute the process) before ArgumentParser runs.
-    static func main() {
-        main(Startup.prepare())
-    }
+    /// Start-up: the BLAS kernel check (`Startup.prepare`, may re-execute the process), then signal
+    /// handling for temporary files, UTF-8 arguments and exit codes (`ProcessStartup`).
+    static func main() { ProcessStartup.main(Self.self, arguments: Startup.prepare()) }
 }
 
 /// Version and invocation facts recorded in every output file.

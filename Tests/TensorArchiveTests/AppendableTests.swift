@@ -89,3 +89,41 @@ final class AppendableTests: XCTestCase {
         }
     }
 }
+
+/// Appendable variables are chunked along the appended axis in chunks of at most 128 KiB and
+/// compressed (shuffle + deflate), so a short run writes a small file.
+final class AppendableStorageTests: XCTestCase {
+    func testSmallAppendedVariableIsChunkedCompressedAndRoundTrips() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("small.h5").path
+        let writer = try ArchiveWriter(path: path)
+        let position = try writer.makeAppendableCoordinate("position", type: .int64, units: "tokens", longName: "position")
+        try writer.defineDimension("channel", length: 576)
+        let nll = try writer.makeAppendable("nll", dimensions: ["position"], type: .float64, units: "nats", longName: "NLL")
+        let hook = try writer.makeAppendable(
+            "blocks.0.hook_resid_post", dimensions: ["position", "channel"], type: .float32, units: "1", longName: "residual")
+        let values = (0..<16).map { Double($0) / 3 }
+        let activations = (0..<(16 * 576)).map { Float($0 % 97) / 7 }
+        try position.append(.ints(Array(0..<16)))
+        try nll.append(.float64(values))
+        try hook.append(.float32(activations))
+        try writer.commit()
+
+        let reader = try ArchiveReader(path: path)
+        XCTAssertEqual(try reader.readDoubles("/nll"), values)
+        XCTAssertEqual(try reader.readFloats("/blocks.0.hook_resid_post"), activations)
+        XCTAssertEqual(try reader.readInt64s("/position"), Array(0..<16).map(Int64.init))
+        for (object, elementBytes) in [("/nll", 8), ("/position", 8), ("/blocks.0.hook_resid_post", 4)] {
+            let storage = try RawHDF5.storage(path, object: object)
+            XCTAssertEqual(storage.filters, 2, "\(object): shuffle + deflate")
+            let chunk = try XCTUnwrap(storage.chunk, object)
+            XCTAssertLessThanOrEqual(chunk.reduce(elementBytes, *), 128 << 10, "\(object): chunk \(chunk)")
+            XCTAssertGreaterThan(chunk[0], 16, "\(object): chunk \(chunk) is long along the appended axis")
+        }
+        // Before: three uncompressed 1 MiB chunks (over 3 MiB). Now the whole file, with the
+        // 36 KiB of activations (compressible), is far below one such chunk.
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        XCTAssertLessThan(size, 64 << 10, "file size \(size) bytes")
+    }
+}

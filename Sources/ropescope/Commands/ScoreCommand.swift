@@ -70,7 +70,7 @@ struct ScoreCommand: ParsableCommand {
         if let windows, windows < 1 { throw ValidationError("invalid --windows \(windows): allowed an integer >= 1") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("invalid --threads \(threads): allowed 1...256") }
         if exportHooks != nil, output == nil { throw ValidationError("--export-hooks needs --output FILE.h5") }
-        if let output { try OutputPath.check(output) }
+        if let output { try OutputPath.check(output, inputs: [model, input.textFile]) }
         _ = try hookSelection()
         if let spec { _ = try ValidatedRoPE.call { try RoPESpec.parse(spec, defaults: RoPESpecDefaults(targetLength: contextLength)) } }
     }

@@ -40,6 +40,7 @@ struct SweepCommand: ParsableCommand {
             throw ValidationError("give at least one --rope spec (or --config FILE) with --preset/--dim/--factors")
         }
         if config == nil { _ = try grid() }
+        if let path = output.output { try OutputPath.check(path, inputs: [config]) }
     }
 
     /// The configuration from --config, flags, or the embedded default.

@@ -5,10 +5,14 @@ import TensorArchive
 
 /// Writes one HDF5 output atomically with provenance attributes; failures exit 74 and leave no
 /// file under the requested name (TensorArchive writes to a temporary file and renames on commit).
+/// Temporary files that killed runs left beside the same target are deleted, with a note.
 enum Export {
     static func write(path: String, configurationJSON: String, _ body: (ArchiveWriter) throws -> Void) throws {
         do {
             let writer = try ArchiveWriter(path: path)
+            for stale in writer.removedStaleTemporaries {
+                FileHandle.standardError.write(Data("note: removed '\(stale)', left by a run that was killed\n".utf8))
+            }
             do {
                 try writer.setProvenance(
                     toolVersion: ToolInfo.version, commandLine: CommandLine.arguments, configurationJSON: configurationJSON)
