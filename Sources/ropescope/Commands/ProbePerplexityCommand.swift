@@ -162,7 +162,9 @@ struct ProbePerplexityCommand: ParsableCommand {
         }
         let specs = gridSpecs(plan.specs, lengths: plan.lengths, context: context)
         let definition = PerplexityGridDefinition(
-            modelSHA256: try ProbeFailure.call { try context.modelSHA256() },
+            // The digest identifies the grid in files (provenance, journal, shards); a run that
+            // writes no file skips reading the whole model again.
+            modelSHA256: outputOptions.output == nil ? "not computed (no --output)" : try ProbeFailure.call { try context.modelSHA256() },
             texts: zip(texts, tokens).map { GridText(label: $0.0.label, sha256: SHA256.hex(Array($0.0.text.utf8)), tokenCount: $0.1.count) },
             specs: specs, contextLengths: plan.lengths, estimator: estimator, scoredSpan: plan.span,
             maximumWindows: plan.windows, attention: attention, positionBinEdges: edges)
