@@ -159,16 +159,22 @@ def test_shards_merge_to_the_single_run(ropescope, workdir, single_run):
     assert result.returncode == 64 and "0 <= i < n" in result.stderr
 
 
-def test_sigkill_then_resume_gives_the_uninterrupted_values(ropescope, workdir):
+@pytest.fixture(scope="module")
+def resume_grid(ropescope, workdir):
     text = workdir / "resume.txt"
-    text.write_text("a longer text so that each cell takes a moment to score. " * 160)  # 9280 tokens
+    text.write_text("a longer text so that each cell takes a moment to score. " * 160)  # 9120 tokens
     args = ["probe", "perplexity", workdir / "tiny.gguf", "--text-file", text, "--rope", "none",
             "--rope", "ntk:factor=2", "--rope", "linear:factor=2", "--context-length", "256,512"]
     reference = workdir / "uninterrupted.h5"
     ropescope(*args, "--output", reference)
+    return args, reference
 
-    output = workdir / "resumed.h5"
-    journal = workdir / "resumed.h5.journal"
+
+@pytest.mark.parametrize("kill", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+def test_killed_run_resumes_to_the_uninterrupted_values(ropescope, workdir, resume_grid, kill):
+    args, reference = resume_grid
+    output = workdir / f"resumed-{kill.name}.h5"
+    journal = workdir / f"resumed-{kill.name}.h5.journal"
     process = subprocess.Popen([str(_binary()), *map(str, args), "--output", str(output)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
@@ -177,7 +183,7 @@ def test_sigkill_then_resume_gives_the_uninterrupted_values(ropescope, workdir):
             break
         time.sleep(0.005)
     assert process.poll() is None, "the grid finished before it could be killed: make the cells slower"
-    process.send_signal(signal.SIGKILL)
+    process.send_signal(kill)
     process.wait()
     finished = [p for p in journal.iterdir() if p.name.startswith("cell-")]
     assert 1 <= len(finished) < 6 and not output.exists()
