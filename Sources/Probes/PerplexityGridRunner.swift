@@ -142,3 +142,27 @@ public enum ForwardMemory {
         }
     }
 }
+
+extension PerplexityGridRunner {
+    /// Runs the `selected` cells (flat indices) that `finished` lacks, in flat order, handing each
+    /// to `commit` (e.g. `PerplexityGridJournal.commit`) before the next starts, so an interrupted
+    /// run loses at most the cell in progress. Returns every selected cell, finished ones included,
+    /// in flat order. `progress(flat, window, windows, tokensPerSecond)` after each window;
+    /// `cellDone(flat)` after each commit.
+    public func run(selected: [Int], finished: [GridCellResult], commit: (GridCellResult) throws -> Void = { _ in },
+                    progress: (Int, Int, Int, Double) -> Void = { _, _, _, _ in },
+                    cellDone: (Int) -> Void = { _ in }) throws -> [GridCellResult] {
+        var results: [Int: GridCellResult] = [:]
+        let wanted = Set(selected)
+        for cell in finished where wanted.contains(definition.flatIndex(cell.key)) {
+            results[definition.flatIndex(cell.key)] = cell
+        }
+        for flat in selected.sorted() where results[flat] == nil {
+            let cell = try run(definition.cell(flat)) { progress(flat, $0, $1, $2) }
+            try commit(cell)
+            results[flat] = cell
+            cellDone(flat)
+        }
+        return selected.sorted().compactMap { results[$0] }
+    }
+}

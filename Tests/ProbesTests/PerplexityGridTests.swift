@@ -85,6 +85,29 @@ final class PerplexityGridTests: XCTestCase {
         XCTAssertEqual(contents.cells, cells)
     }
 
+    /// A run stopped after two commits and resumed from them gives the cells of an uninterrupted
+    /// run (timing aside); shards run separately give the same cells too.
+    func testInterruptedRunResumesToTheSameCells() throws {
+        struct Stop: Error {}
+        let grid = try runner(specs: [GridSpec(label: "none", source: .declared), GridSpec(label: "ntk:factor=2", source: .user("ntk:factor=2"))],
+                              lengths: [8, 16])
+        let all = Array(0..<grid.definition.cellCount)
+        let reference = try grid.run(selected: all, finished: [])
+        var committed: [GridCellResult] = []
+        XCTAssertThrowsError(try grid.run(selected: all, finished: [], commit: { cell in
+            guard committed.count < 2 else { throw Stop() }
+            committed.append(cell)
+        }))
+        XCTAssertEqual(committed.count, 2)
+        var rerun: [Int] = []
+        let resumed = try grid.run(selected: all, finished: committed, cellDone: { rerun.append($0) })
+        XCTAssertEqual(rerun, Array(all.dropFirst(2)), "only the cells not committed run again")
+        XCTAssertEqual(resumed.map(\.withoutTiming), reference.map(\.withoutTiming))
+        let sharded = try (0..<3).flatMap { try grid.run(selected: grid.definition.shardCells(index: $0, count: 3), finished: []) }
+        XCTAssertEqual(sharded.sorted { grid.definition.flatIndex($0.key) < grid.definition.flatIndex($1.key) }.map(\.withoutTiming),
+                       reference.map(\.withoutTiming))
+    }
+
     /// Shards partition the cells (each exactly once), deterministically.
     func testShardsPartitionTheCells() throws {
         let grid = try runner(specs: [GridSpec(label: "none", source: .declared), GridSpec(label: "ntk:factor=2", source: .user("ntk:factor=2"))],
@@ -145,5 +168,15 @@ final class PerplexityGridTests: XCTestCase {
             guard case .insufficientMemory = error as? ProbeError else { return XCTFail("\(error)") }
             XCTAssert("\(error)".contains("GiB"), "\(error)")
         }
+    }
+}
+
+extension GridCellResult {
+    /// The cell with its wall-time fields zeroed (the only values that differ between runs).
+    var withoutTiming: GridCellResult {
+        guard var summary = summary else { return self }
+        summary.seconds = 0
+        summary.tokensPerSecond = 0
+        return GridCellResult(key: key, resolvedSpec: resolvedSpec, status: .done(summary))
     }
 }

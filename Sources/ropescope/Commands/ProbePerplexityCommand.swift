@@ -174,12 +174,11 @@ struct ProbePerplexityCommand: ParsableCommand {
 
         let selected = plan.shard.map { definition.shardCells(index: $0.index, count: $0.count) } ?? Array(0..<definition.cellCount)
         let shardLabel = plan.shard.map { "\($0.index)/\($0.count)" } ?? "all"
-        var results: [Int: GridCellResult] = [:]
+        var finished: [GridCellResult] = []
         var journal: PerplexityGridJournal?
         if let output = outputOptions.output {
-            let opened: (PerplexityGridJournal, [GridCellResult])
             do {
-                opened = try PerplexityGridJournal.open(
+                (journal, finished) = try PerplexityGridJournal.open(
                     output: output, definition: definition, resume: resume, modelPath: modelOptions.model,
                     metadata: context.provenanceMetadata)
             } catch let error as ProbeError {
@@ -188,25 +187,19 @@ struct ProbePerplexityCommand: ParsableCommand {
                 default: throw ProbeFailure.mapped(error)
                 }
             }
-            journal = opened.0
-            for cell in opened.1 where selected.contains(definition.flatIndex(cell.key)) {
-                results[definition.flatIndex(cell.key)] = cell
-            }
         }
-        let pending = selected.filter { results[$0] == nil }
-        if !results.isEmpty { Output.progress("resuming: \(results.count) of \(selected.count) cells already finished\n") }
+        let done = Set(finished.map { definition.flatIndex($0.key) })
+        let pending = selected.filter { !done.contains($0) }
+        if pending.count < selected.count {
+            Output.progress("resuming: \(selected.count - pending.count) of \(selected.count) cells already finished\n")
+        }
         var progress = GridProgress(definition: definition, pending: pending)
-        for flat in pending {
-            let key = definition.cell(flat)
-            let cell = try ProbeFailure.call {
-                try runner.run(key) { done, total, rate in progress.window(flat: flat, done: done, total: total, rate: rate) }
-            }
-            try journal.map { journal in try ProbeFailure.call { try journal.commit(cell) } }
-            results[flat] = cell
-            progress.finish(flat: flat)
+        let cells = try ProbeFailure.call {
+            try runner.run(selected: selected, finished: finished, commit: { cell in try journal?.commit(cell) },
+                           progress: { progress.window(flat: $0, done: $1, total: $2, rate: $3) },
+                           cellDone: { progress.finish(flat: $0) })
         }
         progress.end()
-        let cells = selected.compactMap { results[$0] }
         if let output = outputOptions.output {
             try Export.write(path: output, configurationJSON: try definition.json()) { writer in
                 try PerplexityGridArchive.write(definition, cells: cells, shard: shardLabel, modelPath: modelOptions.model,
