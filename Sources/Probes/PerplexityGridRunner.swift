@@ -120,13 +120,26 @@ public enum ForwardMemory {
         return activations + mlp + attention + output + 16 * length
     }
 
-    /// Physical memory minus the float32 weights already resident, bytes.
+    /// The memory this process may use (physical memory, or a smaller cgroup limit such as a
+    /// Slurm job's `--mem`) minus the float32 weights already resident, bytes.
     public static func available(weights: LlamaWeights) -> Int {
         let parameters = weights.tokenEmbedding.count + weights.outputNorm.count + (weights.output?.count ?? 0)
             + weights.layers.reduce(0) { total, layer in
                 total + LlamaLayerTensor.allCases.reduce(0) { $0 + layer[$1].count }
             }
-        return max(0, Int(ProcessInfo.processInfo.physicalMemory) - 4 * parameters)
+        return max(0, processLimit() - 4 * parameters)
+    }
+
+    /// min(physical memory, cgroup v2 `memory.max`, cgroup v1 `memory.limit_in_bytes`), bytes.
+    public static func processLimit() -> Int {
+        var limit = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        for path in ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"] {
+            guard let data = FileManager.default.contents(atPath: path),
+                  let value = Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+                  value > 0 else { continue }  // "max" (no limit) does not parse
+            limit = min(limit, value)
+        }
+        return limit
     }
 
     /// Throws `ProbeError.insufficientMemory` when a window of `length` does not fit.
