@@ -225,6 +225,8 @@ def test_bad_input(ropescope, workdir):
         (["--context-length", "2", "--scored-span", "second-half"], 64, "0 tokens"),
         (["--context-length", "16", "--rope", "yarn:fator=2"], 64, "fator"),
         (["--context-length", "16", "--position-bins", "0,4"], 64, "--position-bins"),
+        (["--context-length", "16", "--rope", "linear:factor=2", "--rope", "linear:factor=2.0"], 64, "same spec"),
+        (["--context-length", "16,16"], 64, "given twice"),
     ]:
         output = workdir / "refused.h5"
         result = ropescope(*base, *extra, "--output", output, check=False)

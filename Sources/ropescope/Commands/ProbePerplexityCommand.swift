@@ -106,25 +106,25 @@ struct ProbePerplexityCommand: ParsableCommand {
         let file = try config.map { path in try ProbeFailure.call { try PerplexityGridConfiguration.load(path: path) } }
         func pick<T>(_ flag: T?, _ fromFile: T?, _ name: String, _ key: String) throws -> T? {
             if flag != nil, fromFile != nil {
-                throw ValidationError("\(name) is given on the command line and as '\(key)' in --config: give it once")
+                throw Failure.usage("\(name) is given on the command line and as '\(key)' in --config: give it once")
             }
             return flag ?? fromFile
         }
         let texts = try pick(textFiles.isEmpty ? nil : textFiles, file?.textFiles, "--text-file", "text_files") ?? []
         let lengths = try pick(contextLengthLists.isEmpty ? nil : try lengthsFromFlags(), file?.contextLengths,
                                "--context-length", "context_lengths") ?? []
-        guard !texts.isEmpty else { throw ValidationError("missing --text-file (or text_files in --config)") }
-        guard !lengths.isEmpty else { throw ValidationError("missing --context-length (or context_lengths in --config)") }
-        guard Set(texts).count == texts.count else { throw ValidationError("a text file is given twice: allowed distinct files") }
-        guard Set(lengths).count == lengths.count else { throw ValidationError("a context length is given twice: allowed distinct lengths") }
+        guard !texts.isEmpty else { throw Failure.usage("missing --text-file (or text_files in --config)") }
+        guard !lengths.isEmpty else { throw Failure.usage("missing --context-length (or context_lengths in --config)") }
+        guard Set(texts).count == texts.count else { throw Failure.usage("a text file is given twice: allowed distinct files") }
+        guard Set(lengths).count == lengths.count else { throw Failure.usage("a context length is given twice: allowed distinct lengths") }
         if let bad = lengths.first(where: { !(2...(1 << 20)).contains($0) }) {
-            throw ValidationError("invalid context length \(bad): allowed 2...1048576 tokens")
+            throw Failure.usage("invalid context length \(bad): allowed 2...1048576 tokens")
         }
         let specs = try pick(rope.specs.isEmpty ? nil : rope.specs, file?.specs, "--rope", "rope") ?? []
-        guard Set(specs).count == specs.count else { throw ValidationError("a --rope spec is given twice: allowed distinct specs") }
+        guard Set(specs).count == specs.count else { throw Failure.usage("a --rope spec is given twice: allowed distinct specs") }
         let span = try pick(scoredSpan, file?.scoredSpan, "--scored-span", "scored_span") ?? .all
         for length in lengths where span.targetPositions(contextLength: length).isEmpty {
-            throw ValidationError("--scored-span \(span.rawValue) scores 0 tokens in a window of \(length): allowed \(span.allowedContextLengths)")
+            throw Failure.usage("--scored-span \(span.rawValue) scores 0 tokens in a window of \(length): allowed \(span.allowedContextLengths)")
         }
         return Plan(textFiles: texts, specs: specs, lengths: lengths,
                     estimator: try pick(estimator, file?.estimator, "--estimator", "estimator"), span: span,
@@ -161,6 +161,12 @@ struct ProbePerplexityCommand: ParsableCommand {
             throw Failure.malformedInput("text file '\(texts[index].label)' is empty after tokenisation: nothing to score")
         }
         let specs = gridSpecs(plan.specs, lengths: plan.lengths, context: context)
+        for (index, spec) in specs.enumerated() {
+            if let earlier = specs[..<index].first(where: { $0.label == spec.label }), case let .user(a) = earlier.source,
+               case let .user(b) = spec.source {
+                throw Failure.usage("--rope '\(a)' and '\(b)' are the same spec (\(spec.label)): allowed distinct specs")
+            }
+        }
         let definition = PerplexityGridDefinition(
             // The digest identifies the grid in files (provenance, journal, shards); a run that
             // writes no file skips reading the whole model again.
