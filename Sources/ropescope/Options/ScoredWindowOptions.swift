@@ -23,4 +23,7 @@ struct ScoredWindowOptions: ParsableArguments {
     }
 }
 
-extension ScoredTargets: ExpressibleByArgument {}
+extension ScoredTargets: ExpressibleByArgument {
+    /// Shown in help and completions (last:N takes a count).
+    public static var allValueStrings: [String] { ["all", "second-half", "last:N"] }
+}
