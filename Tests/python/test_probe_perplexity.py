@@ -3,6 +3,7 @@ separate `score` run, the grid file opens in xarray (h5netcdf, no phony dims) an
 named coordinates and provenance, --json has exactly the documented keys, skipped cells carry a
 reason, shards merge to the values of one run, and a run killed with SIGKILL resumes to the
 values of an uninterrupted run (a resume against another grid is refused)."""
+import hashlib
 import json
 import signal
 import subprocess
@@ -103,7 +104,7 @@ def test_each_cell_equals_a_score_run(ropescope, workdir, single_run):
         assert score["mean_nll_standard_error"] == cell["standard_error"], cell
 
 
-def test_grid_file_is_labelled_netcdf_with_provenance(single_run):
+def test_grid_file_is_labelled_netcdf_with_provenance(workdir, single_run):
     output, report = single_run
     ds = open_clean(output)
     assert list(ds["context_length"].values) == [16, 32, 128]
@@ -113,7 +114,9 @@ def test_grid_file_is_labelled_netcdf_with_provenance(single_run):
     assert list(ds["position_bin"].values) == [1, 2, 4, 8, 16, 32, 64]
     for name, variable in ds.variables.items():
         assert "units" in variable.attrs and "long_name" in variable.attrs, name
-    assert len(ds.attrs["model_sha256"]) == 64 and ds.attrs["gguf:llama.context_length"] == "64"
+    assert ds.attrs["model_sha256"] == hashlib.sha256((workdir / "tiny.gguf").read_bytes()).hexdigest()
+    assert ds.attrs["gguf:llama.context_length"] == "64"
+    assert list(ds["text_sha256"].values) == [hashlib.sha256(t.encode()).hexdigest() for t in (LONG, SHORT)]
     assert "probe perplexity" in ds.attrs["command_line"] and ds.attrs["tool_version"]
     assert ds.attrs["estimator"] == "chain-rule" and "next-token" in ds.attrs["estimator_statement"]
     # Per-token values (contiguous ragged array) rebuild each cell's mean and binned curve.

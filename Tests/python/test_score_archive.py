@@ -3,6 +3,7 @@ axes get their own dimension and coordinates), non-finite results exit 65 naming
 arose, and the README's spec tour runs on a GGUF (trained length from the file).
 
 Uses a tiny random-weight llama GGUF written by tiny_gguf.py (no model download needed)."""
+import hashlib
 import json
 import warnings
 
@@ -64,6 +65,8 @@ def test_plain_score_output_has_no_phony_dims(ropescope, workdir):
     ropescope("score", workdir / "tiny.gguf", "--text-file", workdir / "text.txt", "--context-length", "64", "--output", output)
     ds = open_clean(output)
     assert ds["nll"].dims == ("window", "position") and ds.sizes["window"] == 4
+    assert ds.attrs["model_sha256"] == hashlib.sha256((workdir / "tiny.gguf").read_bytes()).hexdigest()
+    assert ds.attrs["gguf:llama.context_length"] == "64"
 
 
 @pytest.mark.parametrize("spec", ["yarn:factor=4", "dynamic-ntk:factor=4", "critical-ntk", "diffusion-ntk"])

@@ -121,6 +121,8 @@ struct ScoreCommand: ParsableCommand {
                 "attention": direction.rawValue, "score": score.rawValue, "windows": windows ?? -1,
             ])
             try Export.write(path: output, configurationJSON: configurationJSON) { writer in
+                try writer.setAttribute("model_sha256", .string(try probeCall { try context.modelSHA256() }))
+                for (key, value) in context.provenanceMetadata { try writer.setAttribute("gguf:\(key)", .string(value)) }
                 let archive = try ScoreArchive(container: writer, contextLength: contextLength)
                 let run = try probeCall {
                     try probe.run(tokens: tokens, bos: bos, hooks: try hookSelection(), sink: archive,
