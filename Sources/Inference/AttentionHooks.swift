@@ -53,17 +53,18 @@ enum AttentionHooks {
             }
         }
         let shapeOut = [heads.count, queries.count, keys.count]
-        let coordinates = ["head": heads, "query_position": Array(queries), "key_position": Array(keys)]
+        let names = hooks.attentionDimensionNames(headCount: shape.heads, length: length)
+        let coordinates = [names[0]: heads, names[1]: Array(queries), names[2]: Array(keys)]
         if wantsScores {
             scores.withUnsafeBufferPointer { values in
                 guard let base = values.baseAddress else { return }
-                emitter.emit(.attentionScores, layer: layer, shape: shapeOut, base, coordinates: coordinates)
+                emitter.emit(.attentionScores, layer: layer, shape: shapeOut, base, dimensionNames: names, coordinates: coordinates)
             }
         }
         if wantsPattern {
             pattern.withUnsafeBufferPointer { values in
                 guard let base = values.baseAddress else { return }
-                emitter.emit(.pattern, layer: layer, shape: shapeOut, base, coordinates: coordinates)
+                emitter.emit(.pattern, layer: layer, shape: shapeOut, base, dimensionNames: names, coordinates: coordinates)
             }
         }
     }

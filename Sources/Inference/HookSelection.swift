@@ -96,6 +96,16 @@ struct ResolvedHooks {
     let queryPositions: Range<Int>
     let keyPositions: Range<Int>
 
+    /// Dimension names of `hook_attn_scores` / `hook_pattern` under this selection: a restricted
+    /// axis gets its own name (`head_sel`, `query_sel`, `key_sel`, whose coordinates hold the
+    /// selected model indices), so the full `head`, `query_position` and `key_position` axes
+    /// of other hooks in the same file keep their meaning and length.
+    func attentionDimensionNames(headCount: Int, length: Int) -> [String] {
+        [heads == Array(0..<headCount) ? "head" : HookPoint.selectedHeadDimension,
+         queryPositions == 0..<length ? "query_position" : HookPoint.selectedQueryDimension,
+         keyPositions == 0..<length ? "key_position" : HookPoint.selectedKeyDimension]
+    }
+
     func wants(_ point: HookPoint, layer: Int = 0) -> Bool {
         if names.isEmpty { return false }
         if point.isPerLayer, let layers, !layers.contains(layer) { return false }
@@ -114,13 +124,13 @@ struct HookEmitter {
 
     /// Emits `shape.reduce(1, *)` floats from `values` if the hook is selected.
     func emit(_ point: HookPoint, layer: Int = 0, shape: [Int], _ values: UnsafePointer<Float>,
-              coordinates: [String: [Int]] = [:]) {
+              dimensionNames: [String]? = nil, coordinates: [String: [Int]] = [:]) {
         guard let sink, hooks.wants(point, layer: layer) else { return }
         let count = shape.reduce(1, *)
         let copy = Array(UnsafeBufferPointer(start: values, count: count))
         sink.receive(HookTensor(
             name: point.isPerLayer ? point.name(layer: layer) : point.rawValue, point: point,
-            layer: point.isPerLayer ? layer : nil, dimensionNames: point.dimensionNames,
+            layer: point.isPerLayer ? layer : nil, dimensionNames: dimensionNames ?? point.dimensionNames,
             shape: shape, values: copy, coordinates: coordinates))
     }
 }

@@ -58,7 +58,16 @@ public enum HookPoint: String, CaseIterable, Sendable {
         rawValue.replacingOccurrences(of: "{i}", with: "\(layer)")
     }
 
-    /// Dimension names in storage order.
+    /// Dimension of `hook_attn_scores`/`hook_pattern` when `HookSelection.heads` restricts the
+    /// heads; its coordinate holds the selected model head indices.
+    public static let selectedHeadDimension = "head_sel"
+    /// Dimension of the query rows when `HookSelection.queryPositions` restricts them.
+    public static let selectedQueryDimension = "query_sel"
+    /// Dimension of the key columns when `HookSelection.keyPositions` restricts them.
+    public static let selectedKeyDimension = "key_sel"
+
+    /// Dimension names in storage order for an unrestricted capture (a restricted
+    /// `hook_attn_scores`/`hook_pattern` uses `head_sel`, `query_sel`, `key_sel` instead).
     public var dimensionNames: [String] {
         switch self {
         case .embed, .residualPre, .attentionNormalized, .attentionOut, .residualMid, .mlpNormalized,
@@ -117,14 +126,15 @@ public struct HookTensor: Sendable {
     public let point: HookPoint
     /// Block index for per-layer hooks, nil for global ones.
     public let layer: Int?
-    /// `point.dimensionNames`.
+    /// `point.dimensionNames`, with restricted axes renamed (`head_sel`, `query_sel`, `key_sel`).
     public let dimensionNames: [String]
     /// Size of each dimension; `values.count` is their product.
     public let shape: [Int]
     /// Row-major float32 values.
     public let values: [Float]
-    /// For dimensions restricted by a `HookSelection` (`head`, `query_position`, `key_position`):
-    /// the model index of each entry along that dimension. Absent dimensions are complete (0…n−1).
+    /// Model index of each entry along a dimension (`head_sel`: the selected heads; `query_sel`,
+    /// `key_sel`: the selected window positions; full axes may list 0…n−1 too). Dimensions
+    /// absent here are complete (0…n−1).
     public let coordinates: [String: [Int]]
 }
 

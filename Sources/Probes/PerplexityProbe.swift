@@ -61,6 +61,12 @@ public struct PerplexityProbe: Sendable {
                 tokens: window, mask: AttentionMask(scoring.attention), frequencies: frequencies,
                 logits: .none, targets: targets, hooks: hooks, sink: sink)
             seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if let bad = result.negativeLogLikelihood.firstIndex(where: { !$0.isFinite }) {
+                throw ProbeError.nonFiniteResult(
+                    quantity: "the NLL of window \(index) at position \(positions.lowerBound + bad)",
+                    location: NonFiniteLocator.locate(model: model, tokens: window, mask: AttentionMask(scoring.attention),
+                                                      frequencies: frequencies, window: index))
+            }
             var perPosition = [Double](repeating: .nan, count: length)
             for (position, nll) in zip(positions, result.negativeLogLikelihood) {
                 perPosition[position] = nll
@@ -72,6 +78,9 @@ public struct PerplexityProbe: Sendable {
             progress(index + 1, windows.count, Double((index + 1) * length) / max(seconds, 1e-9))
         }
         let mean = sum / Double(count)
+        guard mean.isFinite, sumOfSquares.isFinite else {
+            throw ProbeError.nonFiniteResult(quantity: "the mean NLL over \(count) tokens", location: "every per-token NLL is finite, so their sum overflowed")
+        }
         let populationVariance = max(0, sumOfSquares / Double(count) - mean * mean)
         let standardError = count > 1 ? (populationVariance / Double(count - 1)).squareRoot() : 0
         let perplexity = Foundation.exp(mean)

@@ -8,6 +8,34 @@ public enum ProbeError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalidParameter(name: String, value: String, allowed: String)
     /// Two hook tensors gave one dimension different lengths.
     case hookDimensionConflict(hook: String, dimension: String, length: Int, existing: Int)
+    /// The model file cannot be used (tokenizer, weights or configuration); `reason` names the defect.
+    case invalidModel(path: String, reason: String)
+    /// A GGUF metadata key has a value the probe cannot use (e.g. a malformed `rope.scaling.*`).
+    case invalidModelMetadata(path: String, key: String, reason: String)
+    /// A file could not be read.
+    case unreadableFile(path: String, reason: String)
+    /// A result is NaN or infinite; `location` says where it first appeared (window, layer, hook).
+    case nonFiniteResult(quantity: String, location: String)
+    /// The scored span leaves no target in a window.
+    case nothingToScore(contextLength: Int, span: String, allowed: String)
+    /// A forward pass at this window length would need more memory than the machine has.
+    case insufficientMemory(contextLength: Int, estimatedBytes: Int, availableBytes: Int)
+    /// The estimator exists in the CLI but not in this build.
+    case estimatorUnavailable(name: String)
+    /// A grid file (shard, journal entry or output) is not a well-formed grid.
+    case invalidGridFile(path: String, reason: String)
+    /// A file or journal belongs to a different grid (hashes differ).
+    case gridMismatch(path: String, found: String, expected: String)
+    /// A journal of an unfinished run exists and `--resume` was not given.
+    case journalExists(path: String)
+    /// Two shard files hold the same cell.
+    case duplicateCell(id: String, first: String, second: String)
+    /// Cells of the grid are in no shard file.
+    case missingCells(count: Int, total: Int, ids: [String])
+    /// A file or directory could not be written.
+    case unwritable(path: String, reason: String)
+    /// A `--config` file key has a bad value, or is unknown.
+    case invalidConfiguration(path: String, key: String, reason: String)
 
     public var description: String {
         switch self {
@@ -18,6 +46,35 @@ public enum ProbeError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .invalidParameter(name, value, allowed): return "invalid \(name) \(value): allowed \(allowed)"
         case let .hookDimensionConflict(hook, dimension, length, existing):
             return "hook \(hook) gives dimension '\(dimension)' length \(length), but it already has length \(existing)"
+        case let .invalidModel(path, reason): return "'\(path)': \(reason)"
+        case let .invalidModelMetadata(path, key, reason): return "'\(path)': GGUF metadata '\(key)': \(reason)"
+        case let .unreadableFile(path, reason): return "cannot read '\(path)': \(reason)"
+        case let .nonFiniteResult(quantity, location):
+            return "\(quantity) is not finite (NaN or infinite); \(location): allowed finite values only"
+        case let .nothingToScore(contextLength, span, allowed):
+            return "--score \(span) with --context-length \(contextLength) scores 0 tokens per window: allowed \(allowed)"
+        case let .insufficientMemory(contextLength, estimated, available):
+            return "a window of \(contextLength) tokens needs about \(ProbeError.gibibytes(estimated)) for activations, "
+                + "attention workspace and logits, but the machine has \(ProbeError.gibibytes(available)): "
+                + "allowed context lengths up to what fits, or a machine with more memory"
+        case let .estimatorUnavailable(name):
+            return "--estimator \(name) is not available yet in this build: allowed chain-rule"
+        case let .invalidGridFile(path, reason): return "'\(path)' is not a ropescope perplexity grid file: \(reason)"
+        case let .gridMismatch(path, found, expected):
+            return "'\(path)' belongs to a different grid (hash \(found.prefix(16))…, expected \(expected.prefix(16))…): "
+                + "allowed files of the same model, texts, specs, context lengths and estimator options"
+        case let .journalExists(path):
+            return "'\(path)' holds an unfinished run: rerun with --resume to continue it, or remove it to start over"
+        case let .duplicateCell(id, first, second): return "cell \(id) is in both '\(first)' and '\(second)'"
+        case let .missingCells(count, total, ids):
+            return "\(count) of \(total) cells are in no shard file (first: \(ids.joined(separator: ", "))): "
+                + "allowed a complete set of shards"
+        case let .unwritable(path, reason): return "could not write '\(path)': \(reason)"
+        case let .invalidConfiguration(path, key, reason): return "config '\(path)': key '\(key)': \(reason)"
         }
+    }
+
+    static func gibibytes(_ bytes: Int) -> String {
+        String(format: "%.2f GiB", Double(bytes) / Double(1 << 30))
     }
 }

@@ -14,6 +14,8 @@ public final class ScoreArchive: HookSink {
     private let tokenIDs: AppendableVariable
     private var hookVariables: [String: AppendableVariable] = [:]
     private var dimensionLengths: [String: Int]
+    /// Coordinate values written for each hook dimension (a later hook must agree with them).
+    private var dimensionCoordinates: [String: [Int]] = [:]
     /// Hook tensors of the current window; `receive` cannot throw, so writing waits for `finishWindow`.
     private var pending: [HookTensor] = []
 
@@ -44,18 +46,30 @@ public final class ScoreArchive: HookSink {
         pending.removeAll()
     }
 
+    /// `long_name` of each hook coordinate variable.
+    static let coordinateLongNames = [
+        "head": "query head index", "kv_head": "key/value head index", "d_head": "index within a head",
+        "d_model": "residual stream component", "d_mlp": "MLP hidden unit", "vocab": "token id",
+        "query_position": "query position within the window", "key_position": "key position within the window",
+        HookPoint.selectedHeadDimension: "selected query head (model head index)",
+        HookPoint.selectedQueryDimension: "selected query position within the window",
+        HookPoint.selectedKeyDimension: "selected key position within the window",
+    ]
+
     private func append(_ tensor: HookTensor) throws {
         if hookVariables[tensor.name] == nil {
             for (dimension, length) in zip(tensor.dimensionNames, tensor.shape) {
+                let values = tensor.coordinates[dimension] ?? Array(0..<length)
                 if let existing = dimensionLengths[dimension] {
-                    guard existing == length else {
+                    guard existing == length, dimensionCoordinates[dimension].map({ $0 == values }) ?? true else {
                         throw ProbeError.hookDimensionConflict(hook: tensor.name, dimension: dimension, length: length, existing: existing)
                     }
                     continue
                 }
-                let values = tensor.coordinates[dimension] ?? Array(0..<length)
-                try container.writeCoordinate(dimension, values: .ints(values), units: "1", longName: "\(dimension) index")
+                try container.writeCoordinate(dimension, values: .ints(values), units: "1",
+                                              longName: Self.coordinateLongNames[dimension] ?? "\(dimension) index")
                 dimensionLengths[dimension] = length
+                dimensionCoordinates[dimension] = values
             }
             hookVariables[tensor.name] = try container.makeAppendable(
                 tensor.name, dimensions: ["window"] + tensor.dimensionNames, type: .float32,

@@ -1,18 +1,72 @@
 import Inference
 
 /// Which targets of a window are scored.
-public enum ScoredTargets: String, CaseIterable, Sendable, Codable {
+public enum ScoredTargets: Hashable, Sendable, CaseIterable, RawRepresentable {
     /// Every target after the first token: positions 1…L−1.
     case all
     /// llama.cpp perplexity's convention: targets L/2+1 … L−1 (each with at least L/2 tokens of context).
-    case secondHalf = "second-half"
+    case secondHalf
+    /// The last N targets, L−N … L−1, each given everything before it in the window (the
+    /// prefix-conditioned curve LongLLaDA plots); 1 ≤ N ≤ L−1.
+    case last(Int)
 
-    /// Window positions t whose token is scored given tokens 0…t−1 (t ≥ 1).
+    /// `all` and `second-half` (`last:N` takes a count).
+    public static var allCases: [ScoredTargets] { [.all, .secondHalf] }
+
+    /// `all`, `second-half` or `last:N` (N ≥ 1; k/m suffixes not accepted).
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "all": self = .all
+        case "second-half": self = .secondHalf
+        default:
+            guard rawValue.hasPrefix("last:"), let count = Int(rawValue.dropFirst("last:".count)), count >= 1 else { return nil }
+            self = .last(count)
+        }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .all: return "all"
+        case .secondHalf: return "second-half"
+        case let .last(count): return "last:\(count)"
+        }
+    }
+
+    /// Window positions t whose token is scored given tokens 0…t−1 (t ≥ 1); empty when the span
+    /// does not fit a window of `contextLength`.
     public func targetPositions(contextLength: Int) -> Range<Int> {
         switch self {
-        case .all: return 1..<contextLength
-        case .secondHalf: return (contextLength / 2 + 1)..<contextLength
+        case .all: return 1..<max(1, contextLength)
+        case .secondHalf: return min(contextLength, contextLength / 2 + 1)..<contextLength
+        case let .last(count):
+            guard count <= contextLength - 1 else { return contextLength..<contextLength }
+            return (contextLength - count)..<contextLength
         }
+    }
+
+    /// The context lengths for which this span scores at least one token, for messages.
+    public var allowedContextLengths: String {
+        switch self {
+        case .all: return "--context-length >= 2"
+        case .secondHalf: return "--context-length >= 3 (second-half scores targets L/2+1...L-1)"
+        case let .last(count): return "--context-length >= \(count + 1) (last:\(count) needs \(count) targets after position 0)"
+        }
+    }
+}
+
+extension ScoredTargets: Codable {
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let value = ScoredTargets(rawValue: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "'\(text)': allowed all, second-half or last:N"))
+        }
+        self = value
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
     }
 }
 
@@ -42,6 +96,10 @@ public struct ScoringProtocol: Equatable, Sendable {
                 attention: AttentionDirection = .causal) throws {
         guard contextLength >= 2 else {
             throw ProbeError.invalidParameter(name: "context length", value: "\(contextLength)", allowed: "an integer >= 2")
+        }
+        guard !scoredTargets.targetPositions(contextLength: contextLength).isEmpty else {
+            throw ProbeError.nothingToScore(contextLength: contextLength, span: scoredTargets.rawValue,
+                                            allowed: scoredTargets.allowedContextLengths)
         }
         if let maximumWindows, maximumWindows < 1 {
             throw ProbeError.invalidParameter(name: "windows", value: "\(maximumWindows)", allowed: "an integer >= 1")

@@ -94,9 +94,12 @@ final class HookTests: XCTestCase {
         XCTAssertEqual(restricted.order, ["blocks.1.attn.hook_pattern"])
         let small = try tensor(restricted, "blocks.1.attn.hook_pattern")
         XCTAssertEqual(small.shape, [2, 4, 10])
-        XCTAssertEqual(small.coordinates["head"], heads)
-        XCTAssertEqual(small.coordinates["query_position"], Array(queries))
-        XCTAssertEqual(small.coordinates["key_position"], Array(keys))
+        // Restricted axes get their own names, so they never clash with the full axes of other hooks.
+        XCTAssertEqual(small.dimensionNames, ["head_sel", "query_sel", "key_sel"])
+        XCTAssertEqual(small.coordinates["head_sel"], heads)
+        XCTAssertEqual(small.coordinates["query_sel"], Array(queries))
+        XCTAssertEqual(small.coordinates["key_sel"], Array(keys))
+        XCTAssertEqual(try tensor(full, "blocks.1.attn.hook_pattern").dimensionNames, ["head", "query_position", "key_position"])
         let big = try tensor(full, "blocks.1.attn.hook_pattern").values
         var expected: [Float] = []
         for h in heads { for i in queries { for j in keys { expected.append(big[(h * length + i) * length + j]) } } }

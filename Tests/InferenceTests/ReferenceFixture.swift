@@ -113,7 +113,8 @@ enum FixtureError: Error {
     case missing(String)
 }
 
-/// Asserts |actual − expected| ≤ absolute + relative·|expected| elementwise (symmetric in sign),
+/// Asserts |actual − expected| ≤ absolute + relative·|expected| elementwise (symmetric in sign;
+/// any NaN or ±inf fails),
 /// printing the label, the first mismatches and the largest difference.
 func assertClose(_ actual: [Float], _ expected: [Double], absolute: Double, relative: Double, _ label: String,
                  file: StaticString = #filePath, line: UInt = #line) {
@@ -123,8 +124,10 @@ func assertClose(_ actual: [Float], _ expected: [Double], absolute: Double, rela
     }
     var worst = 0.0, worstIndex = 0, mismatches: [String] = []
     for (index, (a, e)) in zip(actual, expected).enumerated() {
-        let difference = abs(Double(a) - e)
-        if !(difference <= absolute + relative * abs(e)) {
+        // NaN or ±inf never passes (an infinite expected value would otherwise allow anything).
+        let bothFinite = a.isFinite && e.isFinite
+        let difference = bothFinite ? abs(Double(a) - e) : .infinity
+        if !bothFinite || !(difference <= absolute + relative * abs(e)) {
             if mismatches.count < 5 { mismatches.append("[\(index)] \(a) vs \(e)") }
         }
         if !(difference <= worst) { worst = difference; worstIndex = index }
@@ -138,7 +141,8 @@ func assertClose(_ actual: [Float], _ expected: [Double], absolute: Double, rela
 /// Largest |a − b| over two equally long float arrays (∞ when the lengths differ).
 func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
     guard a.count == b.count else { return .infinity }
-    return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+    // A NaN or ±inf on either side makes the difference infinite, so `<= tolerance` fails.
+    return zip(a, b).reduce(0) { max($0, $1.0.isFinite && $1.1.isFinite ? abs($1.0 - $1.1) : .infinity) }
 }
 
 extension SeededGenerator {

@@ -87,6 +87,6 @@ final class PerplexityProbeTests: XCTestCase {
         for row in stride(from: 0, to: pattern.count, by: 16) {
             XCTAssertEqual(pattern[row..<(row + 16)].reduce(0, +), 1, accuracy: 1e-5)
         }
-        XCTAssertEqual(try reader.readInt64s("head"), [1])
+        XCTAssertEqual(try reader.readInt64s("head_sel"), [1])
     }
 }

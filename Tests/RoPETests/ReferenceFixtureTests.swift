@@ -23,14 +23,19 @@ final class ReferenceFixtureTests: XCTestCase {
             return XCTFail("\(label): \(actual.count) values, expected \(expected.count)", file: file, line: line)
         }
         var worst = 0.0
+        var failures = 0
         var mismatches: [String] = []
         for (i, (a, e)) in zip(actual, expected).enumerated() {
-            let error = abs(a - e) / max(abs(e), .leastNormalMagnitude)
+            // NaN or ±inf never passes: a non-finite value on either side is a mismatch.
+            let error = a.isFinite && e.isFinite ? abs(a - e) / max(abs(e), .leastNormalMagnitude) : .infinity
             worst = max(worst, error)
-            if error > tolerance, mismatches.count < 3 { mismatches.append("[\(i)] \(a) vs \(e)") }
+            if !(error <= tolerance) {
+                failures += 1
+                if mismatches.count < 3 { mismatches.append("[\(i)] \(a) vs \(e)") }
+            }
         }
-        if !mismatches.isEmpty {
-            XCTFail("\(label): max relative error \(worst) > \(tolerance); first: \(mismatches.joined(separator: ", "))",
+        if failures > 0 {
+            XCTFail("\(label): \(failures) mismatches, max relative error \(worst) > \(tolerance); first: \(mismatches.joined(separator: ", "))",
                     file: file, line: line)
         }
     }

@@ -88,7 +88,7 @@ struct BasicsFixture: Decodable {
 }
 
 /// Fails unless |a_j − e_j| ≤ absolute + relative·max(|a_j|, |e_j|) for every j (a symmetric
-/// test). On failure prints the label, the first five mismatches and the largest difference;
+/// test) and both values are finite. On failure prints the label, the first five mismatches and the largest difference;
 /// with SPECTRA_PRINT_DIFFS set in the environment it prints the margins of passing checks too.
 func assertClose(
     _ actual: [Double], _ expected: [Double], relative: Double, absolute: Double, _ label: String,
@@ -103,11 +103,13 @@ func assertClose(
     var failures = 0
     var worstRatio = 0.0
     for j in actual.indices {
-        let difference = abs(actual[j] - expected[j])
+        // NaN or ±inf never passes (inf − inf is NaN, and an infinite allowance would accept anything).
+        let bothFinite = actual[j].isFinite && expected[j].isFinite
+        let difference = bothFinite ? abs(actual[j] - expected[j]) : .infinity
         maxDifference = max(maxDifference, difference.isNaN ? .infinity : difference)
         let allowed = absolute + relative * max(abs(actual[j]), abs(expected[j]))
         worstRatio = max(worstRatio, allowed > 0 ? difference / allowed : (difference == 0 ? 0 : .infinity))
-        if !(difference <= allowed) {
+        if !bothFinite || !(difference <= allowed) {
             failures += 1
             if mismatches.count < 5 {
                 mismatches.append("[\(j)] actual \(actual[j]) expected \(expected[j]) diff \(difference) allowed \(allowed)")

@@ -17,7 +17,8 @@ func directoryListing(_ directory: URL) throws -> [String] {
     try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
 }
 
-/// Asserts `actual` equals `expected` element-wise within `tolerance` (absolute, symmetric);
+/// Asserts `actual` equals `expected` element-wise within `tolerance` (absolute, symmetric; any
+/// NaN or ±inf fails);
 /// on failure prints the label, the first mismatches and the maximum difference.
 func assertClose(
     _ actual: [Double], _ expected: [Double], tolerance: Double, _ label: String,
@@ -27,7 +28,8 @@ func assertClose(
         XCTFail("\(label): count \(actual.count) != expected \(expected.count)", file: file, line: line)
         return
     }
-    let differences = zip(actual, expected).map { abs($0 - $1) }
+    // NaN or ±inf never passes: a non-finite value on either side counts as an infinite difference.
+    let differences = zip(actual, expected).map { $0.isFinite && $1.isFinite ? abs($0 - $1) : .infinity }
     let maxDifference = differences.max() ?? 0
     let mismatches = differences.indices.filter { !(differences[$0] <= tolerance) }
     if !mismatches.isEmpty {

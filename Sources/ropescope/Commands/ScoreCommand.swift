@@ -20,28 +20,18 @@ struct ScoreCommand: ParsableCommand {
             result is then a leakage diagnostic, not a perplexity.
             """)
 
-    @Argument(help: "GGUF model file.")
-    var model: String
+    @OptionGroup var modelOptions: GGUFModelOptions
 
     @OptionGroup var input: TextInputOptions
 
     @Option(help: "Window length L in tokens (k suffix allowed).", transform: LengthArgument.parse)
     var contextLength: Int
 
-    @Option(name: .customLong("rope"), help: ArgumentHelp("RoPE scaling spec (default: what the GGUF declares).", valueName: "spec"))
-    var spec: String?
+    @OptionGroup var rope: RoPESpecOptions
 
-    @Option(help: "Attention: causal or bidirectional (default: the model's).")
-    var attention: AttentionDirection?
+    @OptionGroup var attentionOptions: AttentionOptions
 
-    @Option(help: "Score at most N windows.")
-    var windows: Int?
-
-    @Option(help: "Targets to score: all or second-half.")
-    var score: ScoredTargets = .all
-
-    @Option(help: "OpenBLAS threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var windowOptions: ScoredWindowOptions
 
     @Option(help: ArgumentHelp("Comma-separated hook names or globs to capture (needs --output), e.g. 'blocks.*.attn.hook_pattern'.",
                                valueName: "names"))
@@ -56,23 +46,25 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Query positions a:b for hook_attn_scores/hook_pattern (default: all).", valueName: "a:b"))
     var hookQueries: String?
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write per-token NLL (and hooks) to a netCDF-4 HDF5 file.", valueName: "file.h5"))
-    var output: String?
+    @OptionGroup var outputOptions: OutputOptions
 
-    @Flag(help: "Print JSON.")
-    var json = false
+    var model: String { modelOptions.model }
+    var output: String? { outputOptions.output }
+    var windows: Int? { windowOptions.windows }
+    var score: ScoredTargets { windowOptions.span }
 
     mutating func validate() throws {
         try input.validate()
         guard contextLength >= 2, contextLength <= 1 << 20 else {
             throw ValidationError("invalid --context-length \(contextLength): allowed 2...1048576 tokens")
         }
-        if let windows, windows < 1 { throw ValidationError("invalid --windows \(windows): allowed an integer >= 1") }
-        if let threads, !(1...256).contains(threads) { throw ValidationError("invalid --threads \(threads): allowed 1...256") }
+        try windowOptions.check(contextLength: contextLength)
+        guard rope.specs.count <= 1 else {
+            throw ValidationError("--rope given \(rope.specs.count) times: score takes one spec (probe perplexity takes several)")
+        }
         if exportHooks != nil, output == nil { throw ValidationError("--export-hooks needs --output FILE.h5") }
-        if let output { try OutputPath.check(output, inputs: [model, input.textFile]) }
+        if let output { try OutputPath.check(output, inputs: [modelOptions.model, input.textFile]) }
         _ = try hookSelection()
-        if let spec { _ = try ValidatedRoPE.call { try RoPESpec.parse(spec, defaults: RoPESpecDefaults(targetLength: contextLength)) } }
     }
 
     func hookSelection() throws -> HookSelection {
@@ -102,27 +94,19 @@ struct ScoreCommand: ParsableCommand {
 
     func run() throws {
         let text = try input.read()
-        let file = try ModelFile.open(model)
-        let (tokenizer, llama) = try loadModel(file)
-        let configuration = llama.weights.configuration
-        let geometry = try ValidatedRoPE.call { try configuration.rotaryGeometry() }
-        let scaling = try spec.map { spec in
-            try ValidatedRoPE.call {
-                try RoPESpec.parse(spec, defaults: RoPESpecDefaults(trainLength: configuration.trainedContextLength,
-                                                                    targetLength: contextLength))
-            }
-        } ?? (try ModelFile.declaredScaling(file, path: model))
-        let frequencies = try ValidatedRoPE.call { try scaling.frequencies(for: geometry) }
-        let direction = attention ?? configuration.defaultAttention
+        let context = try modelOptions.context()
+        let scaling = try ValidatedRoPE.call { try context.scaling(rope.specs.first, targetLength: contextLength) }
+        let frequencies = try ValidatedRoPE.call { try context.frequencies(scaling) }
+        let direction = context.attention(attentionOptions.attention)
         if direction == .bidirectional {
             Output.printError("warning: bidirectional attention sees each target; the NLL is a leakage diagnostic, not a perplexity")
         }
         let scoring = try probeCall { try ScoringProtocol(contextLength: contextLength, maximumWindows: windows,
                                                           scoredTargets: score, attention: direction) }
-        let tokens = tokenizer.encode(text, addBOS: false)
-        let bos = tokenizer.addsBOSByDefault ? tokenizer.bosID : nil
-        if let threads { BLASThreading.setThreadCount(threads) }
-        let probe = PerplexityProbe(model: llama, frequencies: frequencies, scoring: scoring)
+        let tokens = context.tokens(text)
+        let bos = context.windowBOS
+        if let threads = modelOptions.threads { BLASThreading.setThreadCount(threads) }
+        let probe = PerplexityProbe(model: context.model, frequencies: frequencies, scoring: scoring)
         let interactive = isatty(STDERR_FILENO) != 0
         let progress = { (done: Int, total: Int, rate: Double) in
             guard interactive else { return }
@@ -137,6 +121,8 @@ struct ScoreCommand: ParsableCommand {
                 "attention": direction.rawValue, "score": score.rawValue, "windows": windows ?? -1,
             ])
             try Export.write(path: output, configurationJSON: configurationJSON) { writer in
+                try writer.setAttribute("model_sha256", .string(try probeCall { try context.modelSHA256() }))
+                for (key, value) in context.provenanceMetadata { try writer.setAttribute("gguf:\(key)", .string(value)) }
                 let archive = try ScoreArchive(container: writer, contextLength: contextLength)
                 let run = try probeCall {
                     try probe.run(tokens: tokens, bos: bos, hooks: try hookSelection(), sink: archive,
@@ -152,7 +138,7 @@ struct ScoreCommand: ParsableCommand {
         } else {
             summary = try probeCall { try probe.run(tokens: tokens, bos: bos, progress: progress) }
         }
-        if json {
+        if outputOptions.json {
             try Output.printJSON(ScoreReport(summary: summary, spec: scaling.canonicalSpec, contextLength: contextLength,
                                              attention: direction.rawValue, textTokens: tokens.count))
             return
@@ -164,33 +150,12 @@ struct ScoreCommand: ParsableCommand {
             + "\(Int(summary.tokensPerSecond)) tokens/s")
     }
 
-    private func loadModel(_ file: GGUFFile) throws -> (BPETokenizer, LlamaModel) {
-        do {
-            let tokenizer = try BPETokenizer(vocabulary: BPEVocabulary(gguf: file))
-            return (tokenizer, try LlamaGGUFLoader.model(file))
-        } catch let error as TokenizerError {
-            throw Failure.malformedInput("'\(model)': \(error)")
-        } catch let error as InferenceError {
-            throw Failure.malformedInput("'\(model)': \(error)")
-        }
-    }
-
     /// Text and window problems are data errors (exit 65); hook names and restrictions that the
     /// model does not have are usage errors (exit 64).
     private func probeCall<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as ProbeError {
-            throw Failure.malformedInput("\(error)")
-        } catch let error as InferenceError {
-            switch error {
-            case .unknownHook, .invalidHookRestriction: throw Failure.usage("\(error)")
-            default: throw Failure.malformedInput("\(error)")
-            }
-        }
+        try ProbeFailure.call(body)
     }
 }
-
-extension AttentionDirection: ExpressibleByArgument {}
-extension ScoredTargets: ExpressibleByArgument {}
 
 /// JSON of `score`.
 struct ScoreReport: Encodable {

@@ -129,8 +129,12 @@ enum ExitMapping {
             }
         case let error as ProbeError:
             switch error {
-            case .emptyText, .textTooShort: return malformedInput
-            case .invalidParameter, .hookDimensionConflict: return usage
+            case .nothingToScore, .insufficientMemory, .invalidParameter, .estimatorUnavailable, .journalExists,
+                 .hookDimensionConflict:
+                return usage
+            case .unreadableFile: return unreadableInput
+            case .unwritable: return outputFailed
+            default: return malformedInput
             }
         case is TokenizerError, is DecodingError: return malformedInput
         case let error as CocoaError where (error as NSError).domain == NSCocoaErrorDomain && error.isFileError:
