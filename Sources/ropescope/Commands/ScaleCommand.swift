@@ -14,7 +14,7 @@ struct ScaleCommand: ParsableCommand {
     @Option(help: "Regime whose rule fills the top-level JSON keys: causal or bidirectional (default: the preset's, else causal).")
     var regime: RelativeDistanceRegime?
 
-    @Option(help: "Bidirectional range multiplier m (T_cap = m·T_train, T_Ecap = m·T_target), > 0.")
+    @Option(parsing: .unconditional, help: "Bidirectional range multiplier m (T_cap = m·T_train, T_Ecap = m·T_target), > 0.")
     var rangeMultiplier: Double = 2
 
     @Flag(help: "Round the factor λ up to an integer, as LongLLaDA did.")
@@ -40,7 +40,9 @@ struct ScaleCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() throws { try LibraryErrors.mapped { try execute() } }
+
+    private func execute() throws {
         let recommendation = try recommendation()
         let chosen = regime ?? model.preset?.regime ?? .causal
         if let path = output.output {
