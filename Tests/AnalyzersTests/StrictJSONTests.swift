@@ -76,7 +76,7 @@ final class StrictJSONTests: XCTestCase {
         let base = "\"preset\": \"smollm2-135m\", \"name\": \"t\",\n"
         let cases: [(String, String)] = [
             ("{\(base)\"target_lengths\": [16384], \"methods\": [{\"spec\": \"none\"}], \"colour\": 1}", "x.json:2:59"),
-            ("{\(base)\"target_lengths\": [16384],\n\"methods\": [{\"spec\": \"none\", \"factor\": 2}]}", "x.json:3:31"),
+            ("{\(base)\"target_lengths\": [16384],\n\"methods\": [{\"spec\": \"none\", \"factor\": 2}]}", "x.json:3:30"),
             ("{\(base)\"target_lengths\": [16384],\n\"methods\": [{\"spec\": \"linear\", \"factors\": [0]}]}", "x.json:3:14"),
             ("{\(base)\"target_lengths\": [\"16k\"], \"methods\": []}", "x.json:2:20"),
             ("{\(base)\"target_lengths\": [16384], \"methods\": [{\"spec\": \"none\"}],\n\"spectrum\": {\"length\": 1}}", "x.json:3:14"),
