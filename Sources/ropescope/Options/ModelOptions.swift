@@ -63,7 +63,8 @@ enum LengthArgument {
     static func parse(_ text: String) throws -> Int {
         guard let value = parseLength(text), value >= 1, value <= RoPESpec.maximumLength else {
             throw ValidationError(
-                "invalid length '\(text)': allowed an integer in 1...\(RoPESpec.maximumLength), optionally with k (×1024) or m (×1024²)")
+                "invalid length '\(text)': allowed an integer >= 1 and <= \(RoPESpec.maximumLength) (2^40), "
+                    + "optionally with k (×1024) or m (×1024²)")
         }
         return value
     }

@@ -15,7 +15,7 @@ struct ScalingOption: ParsableArguments {
 
     /// The setup and one note per length that was not given as a flag but defaulted: T_train from
     /// the spec's original-context/train-length, T_target from the spec's sequence-length/
-    /// target-length, else T_train × the spec's factor (× 1 for methods without one).
+    /// target-length, else T_train × the spec's factor; required when the spec has none of these.
     /// Ask only for what is missing: a length is required only when neither flag, preset nor spec gives it.
     func resolve(model: ModelOptions) throws -> (setup: AnalysisSetup, notes: [String]) {
         let geometry = try model.geometry()
@@ -39,14 +39,17 @@ struct ScalingOption: ParsableArguments {
             } else if let implied = scaling.impliedTargetLength {
                 target = implied
                 notes.append("T_target = \(implied) taken from the spec (no --target-length given)")
-            } else {
-                let factor = scaling.factor ?? 1
+            } else if let factor = scaling.factor {
                 let product = (Double(train) * factor).rounded()
                 guard product >= 1, product <= Double(RoPESpec.maximumLength) else {
                     throw ValidationError("missing --target-length: T_train × factor = \(product) is not a length in 1...\(RoPESpec.maximumLength)")
                 }
                 target = Int(product)
                 notes.append("T_target = \(target) = T_train × factor \(Output.number(factor)) (no --target-length given)")
+            } else {
+                throw ValidationError(
+                    "missing --target-length: the target context in tokens, an integer >= 1 (the spec '\(spec)' "
+                        + "has no factor or target length to default it from)")
             }
             let setup = try AnalysisSetup(geometry: geometry, scaling: scaling, trainLength: train, targetLength: target)
             _ = try scaling.frequencies(for: geometry)  // surface parameter and θ' errors before any work
