@@ -21,14 +21,14 @@ struct ConditioningCommand: ParsableCommand {
     static let maximumLength = 1 << 20
 
     mutating func validate() throws {
-        let setup = try scaling.setup(model: model)
+        let setup = try scaling.setup(model: model, windowLength: window.length)
         _ = try window.resolvedLength(model: model, maximum: Self.maximumLength, setup: setup)
     }
 
     func run() throws { try LibraryErrors.mapped { try execute() } }
 
     private func execute() throws {
-        let (setup, notes) = try scaling.resolve(model: model)
+        let (setup, notes) = try scaling.resolve(model: model, windowLength: window.length)
         let length = try window.resolvedLength(model: model, maximum: Self.maximumLength, setup: setup)
         // The HDF5 schema holds both regimes, so --output computes both whatever --regime says.
         let computed = output.output == nil ? window.regime.regimes : RelativeDistanceRegime.allCases

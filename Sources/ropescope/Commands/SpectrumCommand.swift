@@ -27,7 +27,7 @@ struct SpectrumCommand: ParsableCommand {
     static let maximumLength = 1 << 22
 
     mutating func validate() throws {
-        let setup = try scaling.setup(model: model)
+        let setup = try scaling.setup(model: model, windowLength: window.length)
         _ = try window.resolvedLength(model: model, maximum: Self.maximumLength, setup: setup)
         guard (1...64).contains(padding) else { throw ValidationError("invalid --padding \(padding): allowed 1...64") }
     }
@@ -35,7 +35,7 @@ struct SpectrumCommand: ParsableCommand {
     func run() throws { try LibraryErrors.mapped { try execute() } }
 
     private func execute() throws {
-        let (setup, notes) = try scaling.resolve(model: model)
+        let (setup, notes) = try scaling.resolve(model: model, windowLength: window.length)
         let length = try window.resolvedLength(model: model, maximum: Self.maximumLength, setup: setup)
         let options = SpectrumOptions(window: windowFunction, paddingFactor: padding)
         // The HDF5 schema holds both regimes, so --output computes both whatever --regime says.

@@ -11,16 +11,21 @@ struct ScalingOption: ParsableArguments {
     var spec: String = "none"
 
     /// Parses the spec with lengths from `model`, then builds and checks the setup.
-    func setup(model: ModelOptions) throws -> AnalysisSetup { try resolve(model: model).setup }
+    func setup(model: ModelOptions, windowLength: Int? = nil) throws -> AnalysisSetup {
+        try resolve(model: model, windowLength: windowLength).setup
+    }
 
     /// The setup and one note per length that was not given as a flag but defaulted: T_train from
     /// the spec's original-context/train-length, T_target from the spec's sequence-length/
     /// target-length, else T_train × the spec's factor; required when the spec has none of these.
     /// Ask only for what is missing: a length is required only when neither flag, preset nor spec gives it.
-    func resolve(model: ModelOptions) throws -> (setup: AnalysisSetup, notes: [String]) {
+    /// `windowLength` (`spectrum`/`conditioning` --length) stands in for T_target when nothing else gives one.
+    func resolve(model: ModelOptions, windowLength: Int? = nil) throws -> (setup: AnalysisSetup, notes: [String]) {
         let geometry = try model.geometry()
         return try ValidatedRoPE.call {
-            let scaling = try RoPESpec.parse(spec, defaults: model.specDefaults)
+            var defaults = model.specDefaults
+            defaults.targetLength = defaults.targetLength ?? windowLength
+            let scaling = try RoPESpec.parse(spec, defaults: defaults)
             var notes: [String] = []
             let train: Int
             if let given = model.resolvedTrainLength {
@@ -39,6 +44,9 @@ struct ScalingOption: ParsableArguments {
             } else if let implied = scaling.impliedTargetLength {
                 target = implied
                 notes.append("T_target = \(implied) taken from the spec (no --target-length given)")
+            } else if let windowLength {
+                target = windowLength
+                notes.append("T_target = \(windowLength) = the window length --length (no --target-length given)")
             } else if let factor = scaling.factor {
                 let product = (Double(train) * factor).rounded()
                 guard product >= 1, product <= Double(RoPESpec.maximumLength) else {
