@@ -103,15 +103,17 @@ extension RoPEScaling {
     public static func criticalRule(_ p: CriticalNTKParameters, geometry: RotaryGeometry) throws -> CriticalNTKResult {
         try Check.positive(p.trainLength, "train-length")
         try Check.positive(p.targetLength, "target-length")
-        try Check.positive(p.rangeMultiplier, "range-multiplier")
+        try Check.within(p.rangeMultiplier, 1e-3...1e3, "range-multiplier")
         let capturedLength = p.rangeMultiplier * Double(p.trainLength)
         let extendedLength = p.rangeMultiplier * Double(p.targetLength)
         let critical = CriticalDimension.criticalDimension(
             length: capturedLength, rotaryDimension: geometry.rotaryDimension, base: geometry.base)
         guard critical > 0 else {
+            // d_crit > 0 ⇔ m·T_train > 2π.
+            let minimum = Int((2 * Double.pi / p.rangeMultiplier).rounded(.down)) + 1
             throw RoPEError.invalidParameter(
-                name: "train-length", value: "\(p.trainLength)",
-                allowed: "a length whose range (×\(p.rangeMultiplier)) exceeds 2π tokens so that d_crit > 0")
+                name: "train-length (spec key or --train-length)", value: "\(p.trainLength)",
+                allowed: "an integer >= \(minimum), so that range-multiplier × train-length > 2π and d_crit > 0")
         }
         let newBase = CriticalDimension.baseForTarget(
             targetLength: extendedLength, criticalDimension: critical, rotaryDimension: geometry.rotaryDimension)
@@ -130,7 +132,7 @@ extension RoPEScaling {
     }
 
     static func withBase(_ newBase: Double, _ d: Int, key: String) throws -> RoPEFrequencies {
-        try Check.greaterThan(newBase, 1, "effective base b' from \(key)")
+        try Check.greaterThan(newBase, 1, "effective base b' (from \(key))")
         return RoPEFrequencies(
             inverseFrequency: RotaryGeometry.inverseFrequency(base: newBase, rotaryDimension: d),
             attentionFactor: 1, effectiveBase: newBase, criticalRule: nil)

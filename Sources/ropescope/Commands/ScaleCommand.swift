@@ -30,8 +30,8 @@ struct ScaleCommand: ParsableCommand {
         let geometry = try model.geometry()
         let train = try model.requiredTrainLength()
         let target = try model.requiredTargetLength()
-        guard rangeMultiplier.isFinite, rangeMultiplier > 0 else {
-            throw ValidationError("invalid --range-multiplier \(rangeMultiplier): allowed a finite number > 0")
+        guard rangeMultiplier.isFinite, (1e-3...1e3).contains(rangeMultiplier) else {
+            throw ValidationError("invalid --range-multiplier \(rangeMultiplier): allowed a finite number > 0, in 0.001...1000")
         }
         return try ValidatedRoPE.call {
             try ScaleRecommendation(
