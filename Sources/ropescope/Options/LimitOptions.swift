@@ -11,7 +11,7 @@ struct LimitOptions: ParsableArguments {
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
         "Refuse computations whose estimated work exceeds OPS floating-point operations (default 2e12, minutes on one core).",
-        valueName: "ops"), transform: PositiveNumberArgument.parse("--max-work"))
+        valueName: "ops"), transform: PositiveNumberArgument.maxWork)
     var maxWork: Double = ResourceLimits.defaultOperations
 
     var limits: ResourceLimits { ResourceLimits(bytes: maxMemory, operations: maxWork) }
@@ -37,12 +37,12 @@ enum ByteSizeArgument {
 
 /// Finite numbers > 0 for a named option.
 enum PositiveNumberArgument {
-    static func parse(_ flag: String) -> (String) throws -> Double {
-        { text in
-            guard let value = Double(text), value.isFinite, value > 0 else {
-                throw ValidationError("invalid \(flag) '\(text)': allowed a finite number > 0")
-            }
-            return value
+    static func parse(_ text: String, flag: String) throws -> Double {
+        guard let value = Double(text), value.isFinite, value > 0 else {
+            throw ValidationError("invalid \(flag) '\(text)': allowed a finite number > 0")
         }
+        return value
     }
+
+    @Sendable static func maxWork(_ text: String) throws -> Double { try parse(text, flag: "--max-work") }
 }
