@@ -10,6 +10,9 @@ public enum AnalyzerError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalidConfigValue(path: String, field: String, value: String, allowed: String)
     /// A spec in the configuration was rejected by the RoPE library.
     case invalidSpec(path: String, field: String, message: String)
+    /// A computation's estimate exceeds a resource limit (memory in bytes, work in operations)
+    /// before anything is allocated; `what` describes the computation, `flag` the override.
+    case limitExceeded(what: String, estimate: String, limit: String, flag: String)
 
     public var description: String {
         switch self {
@@ -21,6 +24,9 @@ public enum AnalyzerError: Error, Equatable, CustomStringConvertible, Sendable {
             return "invalid \(field) \(value) in sweep configuration '\(path)': allowed \(allowed)"
         case let .invalidSpec(path, field, message):
             return "\(field) in sweep configuration '\(path)': \(message)"
+        case let .limitExceeded(what, estimate, limit, flag):
+            return "\(what) needs an estimated \(estimate), above the limit \(limit): reduce the sizes, or raise the "
+                + "limit with \(flag) if you mean it"
         }
     }
 }

@@ -96,43 +96,97 @@ extension SweepConfiguration {
         return try decode(data, path: path)
     }
 
-    /// Decodes JSON `data`; `path` only labels errors.
+    /// Decodes JSON `data`; `path` only labels errors, as `path:line:column` of the offending
+    /// token. The text must be strict JSON (`StrictJSON`: UTF-8, no duplicate keys, no trailing
+    /// commas) before `JSONSerialization`/`JSONDecoder` see it.
     public static func decode(_ data: Data, path: String) throws -> SweepConfiguration {
+        let positions: [String: StrictJSON.Position]
+        do {
+            positions = try StrictJSON.check([UInt8](data))
+        } catch let failure as StrictJSON.Failure {
+            throw AnalyzerError.configMalformed(path: label(path, failure.position), reason: "not valid JSON: \(failure.reason)")
+        }
+        func at(_ field: String) -> String { label(path, position(of: field, in: positions)) }
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw AnalyzerError.configMalformed(path: path, reason: "not valid JSON (\(error.localizedDescription))")
+            throw AnalyzerError.configMalformed(path: at(""), reason: "not valid JSON (\(error.localizedDescription))")
         }
         guard let root = object as? [String: Any] else {
-            throw AnalyzerError.configMalformed(path: path, reason: "the top level must be a JSON object")
+            throw AnalyzerError.configMalformed(path: at(""), reason: "the top level must be a JSON object")
         }
-        try checkKeys(root, allowed: keys, path: path)
-        for entry in (root["methods"] as? [Any]) ?? [] {
-            if let entry = entry as? [String: Any] { try checkKeys(entry, allowed: SweepMethod.keys, path: path) }
+        try checkKeys(root, allowed: keys, prefix: "", at: at)
+        for (index, entry) in ((root["methods"] as? [Any]) ?? []).enumerated() {
+            if let entry = entry as? [String: Any] { try checkKeys(entry, allowed: SweepMethod.keys, prefix: "methods[\(index)]", at: at) }
         }
-        if let spectrum = root["spectrum"] as? [String: Any] { try checkKeys(spectrum, allowed: SpectrumSettings.keys, path: path) }
+        if let spectrum = root["spectrum"] as? [String: Any] {
+            try checkKeys(spectrum, allowed: SpectrumSettings.keys, prefix: "spectrum", at: at)
+        }
         if let conditioning = root["conditioning"] as? [String: Any] {
-            try checkKeys(conditioning, allowed: ConditioningSettings.keys, path: path)
+            try checkKeys(conditioning, allowed: ConditioningSettings.keys, prefix: "conditioning", at: at)
         }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
+        func field(_ codingPath: [CodingKey]) -> String {
+            codingPath.reduce("") { result, key in
+                if let index = key.intValue { return result + "[\(index)]" }
+                return result.isEmpty ? snakeCase(key.stringValue) : result + "." + snakeCase(key.stringValue)
+            }
+        }
         do {
             return try decoder.decode(SweepConfiguration.self, from: data)
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw AnalyzerError.configMalformed(path: path, reason: "missing key '\(snakeCase(key.stringValue))'")
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw AnalyzerError.configMalformed(
+                path: at(field(context.codingPath)), reason: "missing key '\(snakeCase(key.stringValue))'")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            let field = context.codingPath.map { $0.intValue.map(String.init) ?? snakeCase($0.stringValue) }.joined(separator: ".")
-            throw AnalyzerError.configMalformed(path: path, reason: "'\(field)': \(context.debugDescription)")
+            let name = field(context.codingPath)
+            throw AnalyzerError.configMalformed(path: at(name), reason: "'\(name)': \(context.debugDescription)")
         } catch let DecodingError.dataCorrupted(context) {
-            let field = context.codingPath.map { $0.intValue.map(String.init) ?? snakeCase($0.stringValue) }.joined(separator: ".")
-            throw AnalyzerError.configMalformed(path: path, reason: "'\(field)': \(context.debugDescription)")
+            let name = field(context.codingPath)
+            throw AnalyzerError.configMalformed(path: at(name), reason: "'\(name)': \(context.debugDescription)")
         }
     }
 
-    private static func checkKeys(_ object: [String: Any], allowed: [String], path: String) throws {
+    /// `error` (from `SweepGrid` on a configuration read from `data`) with its path label
+    /// extended by the line and column of the field it names; other errors unchanged.
+    public static func locate(_ error: AnalyzerError, in data: Data) -> AnalyzerError {
+        guard let positions = try? StrictJSON.check([UInt8](data)) else { return error }
+        switch error {
+        case let .invalidConfigValue(path, field, value, allowed):
+            return .invalidConfigValue(path: label(path, position(of: field, in: positions)), field: field, value: value, allowed: allowed)
+        case let .invalidSpec(path, field, message):
+            return .invalidSpec(path: label(path, position(of: field, in: positions)), field: field, message: message)
+        default:
+            return error
+        }
+    }
+
+    /// `path:line:column`.
+    static func label(_ path: String, _ position: StrictJSON.Position) -> String {
+        "\(path):\(position.line):\(position.column)"
+    }
+
+    /// Position of `field` ("methods[0].spec 'yarn'", "rotary_dimensions/bases"): the longest
+    /// prefix of its path that the text has, else line 1, column 1.
+    static func position(of field: String, in positions: [String: StrictJSON.Position]) -> StrictJSON.Position {
+        var path = String(field.prefix { $0 != " " && $0 != "/" })
+        while !path.isEmpty {
+            if let found = positions[path] { return found }
+            if let cut = path.lastIndex(where: { $0 == "." || $0 == "[" }) {
+                path = String(path[..<cut])
+            } else {
+                path = ""
+            }
+        }
+        return StrictJSON.Position(line: 1, column: 1)
+    }
+
+    private static func checkKeys(
+        _ object: [String: Any], allowed: [String], prefix: String, at: (String) -> String
+    ) throws {
         for key in object.keys.sorted() where !allowed.contains(key) {
-            throw AnalyzerError.unknownConfigKey(path: path, key: key, allowed: allowed)
+            throw AnalyzerError.unknownConfigKey(path: at(prefix.isEmpty ? key : "\(prefix).\(key)"), key: key, allowed: allowed)
         }
     }
 

@@ -1,4 +1,5 @@
 import RoPE
+import Spectra
 
 /// One row of a sweep: a fully resolved analysis setup and how it was named.
 public struct SweepRow: Equatable, Sendable {
@@ -50,15 +51,23 @@ public struct SweepGrid: Equatable, Sendable {
         guard let train = configuration.trainLength ?? configuration.preset?.trainLength else {
             throw invalid("train_length", "none", "an integer >= 1, or a preset")
         }
-        guard train >= 1 else { throw invalid("train_length", train, "an integer >= 1") }
+        let lengths = 1...RoPESpec.maximumLength
+        guard lengths.contains(train) else { throw invalid("train_length", train, "an integer in 1...\(RoPESpec.maximumLength)") }
         guard !configuration.targetLengths.isEmpty else { throw invalid("target_lengths", "[]", "a non-empty list") }
-        for target in configuration.targetLengths where target < 1 {
-            throw invalid("target_lengths", target, "integers >= 1")
+        for (index, target) in configuration.targetLengths.enumerated() where !lengths.contains(target) {
+            throw invalid("target_lengths[\(index)]", target, "integers in 1...\(RoPESpec.maximumLength)")
         }
         guard !configuration.methods.isEmpty else { throw invalid("methods", "[]", "a non-empty list") }
         trainLength = train
         spectrum = try configuration.spectrum.map { try ResolvedSpectrumSettings($0, path: path) }
         conditioningLength = try configuration.conditioning.map { try resolvedConditioningLength($0, path: path) }
+        if conditioningLength != nil {
+            // Checked here, not when the analysis runs, so that the file (exit 65) is blamed, with a position.
+            for (index, d) in dimensions.enumerated() where d / 2 > PositionFeatures.maximumPairCount {
+                throw invalid("rotary_dimensions[\(index)]", d,
+                              "at most \(2 * PositionFeatures.maximumPairCount) when conditioning is on (1...\(PositionFeatures.maximumPairCount) pairs)")
+            }
+        }
 
         var rows: [SweepRow] = []
         for d in dimensions {

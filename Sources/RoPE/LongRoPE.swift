@@ -13,10 +13,14 @@ enum LongRoPE {
     static func frequencies(_ p: LongRoPEParameters, geometry: RotaryGeometry) throws -> RoPEFrequencies {
         try Check.positive(p.originalContext, "longrope original-context")
         try Check.positive(p.sequenceLength, "longrope sequence-length")
-        let useLong = p.sequenceLength > p.originalContext
-        let key = useLong ? "long-factor" : "short-factor"
-        let factors = try perPair(useLong ? p.longFactor : p.shortFactor, key: key, pairCount: geometry.pairCount)
-        for value in factors { try Check.positive(value, "longrope \(key) entry") }
+        // Both lists are checked whichever one the sequence length selects: a bad list must not
+        // pass because today's length happens not to use it.
+        let short = try perPair(p.shortFactor, key: "short-factor", pairCount: geometry.pairCount)
+        let long = try perPair(p.longFactor, key: "long-factor", pairCount: geometry.pairCount)
+        for (key, list) in [("short-factor", short), ("long-factor", long)] {
+            for value in list { try Check.within(value, 1e-3...1e6, "longrope \(key) entry") }
+        }
+        let factors = p.sequenceLength > p.originalContext ? long : short
         if let s = p.factor { try Check.positive(s, "longrope factor") }
         if let a = p.attentionFactor { try Check.positive(a, "longrope attention-factor") }
 

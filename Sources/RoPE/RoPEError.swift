@@ -15,6 +15,11 @@ public enum RoPEError: Error, Equatable, CustomStringConvertible, Sendable {
     case malformedSpec(spec: String, reason: String)
     /// A per-pair list (LongRoPE factors) has the wrong length.
     case listLengthMismatch(key: String, count: Int, expected: Int)
+    /// A scaled inverse frequency θ'_i is outside `FrequencyLimits` (non-finite, ≤ 0, or so small
+    /// or large that wavelengths or phases stop being finite); `key` names what produced it.
+    case invalidFrequency(pairIndex: Int, value: Double, key: String)
+    /// The attention (magnitude) factor is non-finite or ≤ 0; `key` names what produced it.
+    case invalidAttentionFactor(value: Double, key: String)
 
     public var description: String {
         switch self {
@@ -23,8 +28,8 @@ public enum RoPEError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .unknownMethod(name, allowed):
             return "unknown RoPE method '\(name)': allowed \(allowed.joined(separator: ", "))"
         case let .unknownKey(method, key, allowed):
-            let list = allowed.isEmpty ? "none" : allowed.joined(separator: ", ")
-            return "unknown key '\(key)' for RoPE method '\(method)': allowed keys \(list)"
+            if allowed.isEmpty { return "RoPE method '\(method)' takes no keys (got '\(key)')" }
+            return "unknown key '\(key)' for RoPE method '\(method)': allowed keys \(allowed.joined(separator: ", "))"
         case let .missingKey(method, key, hint):
             return "RoPE method '\(method)' needs '\(key)'\(hint.isEmpty ? "" : " (\(hint))")"
         case let .duplicateKey(method, key):
@@ -33,6 +38,11 @@ public enum RoPEError: Error, Equatable, CustomStringConvertible, Sendable {
             return "malformed RoPE spec '\(spec)': \(reason)"
         case let .listLengthMismatch(key, count, expected):
             return "'\(key)' has \(count) values: allowed 1 (broadcast) or exactly \(expected) (one per pair, d/2)"
+        case let .invalidFrequency(pairIndex, value, key):
+            return "scaled inverse frequency θ'[\(pairIndex)] is \(value) rad/token, caused by \(key): allowed "
+                + FrequencyLimits.allowedText
+        case let .invalidAttentionFactor(value, key):
+            return "attention factor is \(value), caused by \(key): allowed a finite number > 0"
         }
     }
 }
@@ -61,6 +71,14 @@ enum Check {
     static func greaterThan(_ value: Double, _ minimum: Double, _ name: String) throws {
         guard value.isFinite, value > minimum else {
             throw RoPEError.invalidParameter(name: name, value: "\(value)", allowed: "a finite number > \(minimum)")
+        }
+    }
+
+    /// A finite value in `range`; `name` should be "method key".
+    static func within(_ value: Double, _ range: ClosedRange<Double>, _ name: String) throws {
+        guard value.isFinite, range.contains(value) else {
+            throw RoPEError.invalidParameter(
+                name: name, value: "\(value)", allowed: "a finite number in \(range.lowerBound)...\(range.upperBound)")
         }
     }
 

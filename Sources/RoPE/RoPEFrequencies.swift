@@ -34,8 +34,16 @@ extension RoPEScaling {
     /// Applies the method to `geometry`.
     ///
     /// Throws `RoPEError.invalidParameter` for out-of-range parameters (factor < 1 where the
-    /// formula needs it, lengths ≤ 0, non-finite values) and `listLengthMismatch` for LongRoPE lists.
+    /// formula needs it, lengths ≤ 0, non-finite values), `listLengthMismatch` for LongRoPE lists,
+    /// and `invalidFrequency`/`invalidAttentionFactor` when the result fails `FrequencyLimits`
+    /// (every command relies on this one check).
     public func frequencies(for geometry: RotaryGeometry) throws -> RoPEFrequencies {
+        let result = try unvalidatedFrequencies(for: geometry)
+        try result.validate(key: frequencyKey, attentionKey: attentionKey)
+        return result
+    }
+
+    private func unvalidatedFrequencies(for geometry: RotaryGeometry) throws -> RoPEFrequencies {
         let d = geometry.rotaryDimension
         let b = geometry.base
         let plain = geometry.inverseFrequency
@@ -52,7 +60,7 @@ extension RoPEScaling {
             try Check.positive(factor, "ntk factor")
             try Self.requireExponentDefined(d)
             let newBase = b * Foundation.pow(factor, Double(d) / Double(d - 2))
-            return try Self.withBase(newBase, d)
+            return try Self.withBase(newBase, d, key: "ntk factor")
 
         case let .dynamicNTK(p):
             try Check.atLeast(p.factor, 1, "dynamic-ntk factor")
@@ -62,7 +70,7 @@ extension RoPEScaling {
             let length = Double(max(p.sequenceLength, p.originalContext))
             let ratio = p.factor * length / Double(p.originalContext) - (p.factor - 1)
             let newBase = b * Foundation.pow(ratio, Double(d) / Double(d - 2))
-            return try Self.withBase(newBase, d)
+            return try Self.withBase(newBase, d, key: "dynamic-ntk factor")
 
         case let .yarn(p):
             return try YaRN.frequencies(p, geometry: geometry)
@@ -75,14 +83,14 @@ extension RoPEScaling {
 
         case let .criticalNTK(p), let .diffusionNTK(p):
             let rule = try Self.criticalRule(p, geometry: geometry)
-            var result = try Self.withBase(b * rule.scalingFactor, d)
+            var result = try Self.withBase(b * rule.scalingFactor, d, key: "\(method.rawValue) target-length")
             result = RoPEFrequencies(
                 inverseFrequency: result.inverseFrequency, attentionFactor: 1,
                 effectiveBase: result.effectiveBase, criticalRule: rule)
             return result
 
         case let .base(newBase):
-            return try Self.withBase(newBase, d)
+            return try Self.withBase(newBase, d, key: "base=VALUE")
         }
     }
 
@@ -95,26 +103,36 @@ extension RoPEScaling {
     public static func criticalRule(_ p: CriticalNTKParameters, geometry: RotaryGeometry) throws -> CriticalNTKResult {
         try Check.positive(p.trainLength, "train-length")
         try Check.positive(p.targetLength, "target-length")
-        try Check.positive(p.rangeMultiplier, "range-multiplier")
+        try Check.within(p.rangeMultiplier, 1e-3...1e3, "range-multiplier")
         let capturedLength = p.rangeMultiplier * Double(p.trainLength)
         let extendedLength = p.rangeMultiplier * Double(p.targetLength)
         let critical = CriticalDimension.criticalDimension(
             length: capturedLength, rotaryDimension: geometry.rotaryDimension, base: geometry.base)
         guard critical > 0 else {
+            // d_crit > 0 ⇔ m·T_train > 2π.
+            let minimum = Int((2 * Double.pi / p.rangeMultiplier).rounded(.down)) + 1
             throw RoPEError.invalidParameter(
-                name: "train-length", value: "\(p.trainLength)",
-                allowed: "a length whose range (×\(p.rangeMultiplier)) exceeds 2π tokens so that d_crit > 0")
+                name: "train-length (spec key or --train-length)", value: "\(p.trainLength)",
+                allowed: "an integer >= \(minimum), so that range-multiplier × train-length > 2π and d_crit > 0")
         }
         let newBase = CriticalDimension.baseForTarget(
             targetLength: extendedLength, criticalDimension: critical, rotaryDimension: geometry.rotaryDimension)
+        guard newBase.isFinite, newBase > 1 else {
+            // b' = (m·T_target/(2π))^(d/d_crit) > 1  ⇔  T_target > 2π/m.
+            let minimum = Int((2 * Double.pi / p.rangeMultiplier).rounded(.down)) + 1
+            throw RoPEError.invalidParameter(
+                name: "target-length (spec key or --target-length)", value: "\(p.targetLength)",
+                allowed: "an integer >= \(minimum), so that range-multiplier × target-length > 2π and the new base "
+                    + "(range-multiplier·target-length/(2π))^(d/d_crit) exceeds 1")
+        }
         let exact = newBase / geometry.base
         return CriticalNTKResult(
             criticalDimension: critical, capturedLength: capturedLength, extendedLength: extendedLength,
             exactScalingFactor: exact, scalingFactor: p.roundUp ? exact.rounded(.up) : exact)
     }
 
-    static func withBase(_ newBase: Double, _ d: Int) throws -> RoPEFrequencies {
-        try Check.greaterThan(newBase, 1, "effective base")
+    static func withBase(_ newBase: Double, _ d: Int, key: String) throws -> RoPEFrequencies {
+        try Check.greaterThan(newBase, 1, "effective base b' (from \(key))")
         return RoPEFrequencies(
             inverseFrequency: RotaryGeometry.inverseFrequency(base: newBase, rotaryDimension: d),
             attentionFactor: 1, effectiveBase: newBase, criticalRule: nil)

@@ -37,6 +37,25 @@ public enum RoPESpec {
         }
     }
 
+    /// Largest accepted length (spec keys and length flags), tokens: 2^40 (k/m suffixes included).
+    public static let maximumLength = 1 << 40
+
+    /// Allowed range of each numeric key, checked when the spec is parsed (before any geometry is
+    /// known). Keys not listed (`value` of base=VALUE) are checked when frequencies are computed.
+    /// Factors: 1e-3…1e6 (s < 1 compresses, s > 1 extends); ext-factor is llama.cpp's blend
+    /// weight 0…1. beta-fast and beta-slow may come in either order, as HF and llama.cpp
+    /// accept (the reference fixtures use both).
+    public static func allowedRange(_ key: String) -> ClosedRange<Double>? {
+        switch key {
+        case "factor", "low-freq-factor", "high-freq-factor", "short-factor", "long-factor": return 1e-3...1e6
+        case "beta-fast", "beta-slow": return 1e-3...1e6
+        case "mscale", "mscale-all-dim": return 0...1e3
+        case "attention-factor", "range-multiplier": return 1e-3...1e3
+        case "ext-factor": return 0...1
+        default: return nil
+        }
+    }
+
     /// Parses `text`, filling omitted lengths from `defaults`. Throws `RoPEError` naming the
     /// method, key and allowed values on any problem.
     public static func parse(_ text: String, defaults: RoPESpecDefaults = RoPESpecDefaults()) throws -> RoPEScaling {
@@ -100,8 +119,10 @@ struct SpecKeys {
     func double(_ key: String) throws -> Double? {
         guard let text = values[key] else { return nil }
         guard let value = Double(text), value.isFinite else {
-            throw RoPEError.invalidParameter(name: "\(method.rawValue) \(key)", value: text, allowed: "a finite number")
+            let range = RoPESpec.allowedRange(key).map { " in \($0.lowerBound)...\($0.upperBound)" } ?? ""
+            throw RoPEError.invalidParameter(name: "\(method.rawValue) \(key)", value: text, allowed: "a finite number" + range)
         }
+        if let range = RoPESpec.allowedRange(key) { try Check.within(value, range, "\(method.rawValue) \(key)") }
         return value
     }
 
@@ -114,9 +135,10 @@ struct SpecKeys {
 
     func length(_ key: String) throws -> Int? {
         guard let text = values[key] else { return nil }
-        guard let value = parseLength(text), value > 0 else {
+        guard let value = parseLength(text), value > 0, value <= RoPESpec.maximumLength else {
             throw RoPEError.invalidParameter(
-                name: "\(method.rawValue) \(key)", value: text, allowed: "a positive integer, optionally with k (×1024) or m (×1024²)")
+                name: "\(method.rawValue) \(key)", value: text,
+                allowed: "a positive integer up to \(RoPESpec.maximumLength), optionally with k (×1024) or m (×1024²)")
         }
         return value
     }
@@ -141,9 +163,11 @@ struct SpecKeys {
         guard let text = values[key] else { return nil }
         return try text.split(separator: ";", omittingEmptySubsequences: false).map { item in
             let trimmed = item.trimmingCharacters(in: .whitespaces)
-            guard let value = Double(trimmed), value.isFinite else {
+            let range = RoPESpec.allowedRange(key) ?? 1e-3...1e6
+            guard let value = Double(trimmed), value.isFinite, range.contains(value) else {
                 throw RoPEError.invalidParameter(
-                    name: "\(method.rawValue) \(key)", value: String(item), allowed: "finite numbers separated by ';'")
+                    name: "\(method.rawValue) \(key) entry", value: String(item),
+                    allowed: "finite numbers in \(range.lowerBound)...\(range.upperBound) separated by ';'")
             }
             return value
         }
@@ -189,11 +213,17 @@ struct SpecKeys {
             }
             return .yarn(p)
         case .llama3:
-            return .llama3(Llama3Parameters(
+            let p = Llama3Parameters(
                 factor: try requiredDouble("factor"),
                 lowFreqFactor: try requiredDouble("low-freq-factor"),
                 highFreqFactor: try requiredDouble("high-freq-factor"),
-                originalContext: try requiredLength("original-context", fallback: train, flag: "--train-length")))
+                originalContext: try requiredLength("original-context", fallback: train, flag: "--train-length"))
+            guard p.highFreqFactor > p.lowFreqFactor else {
+                throw RoPEError.invalidParameter(
+                    name: "llama3 high-freq-factor", value: "\(p.highFreqFactor)",
+                    allowed: "a number > low-freq-factor (\(p.lowFreqFactor))")
+            }
+            return .llama3(p)
         case .longrope:
             guard let short = try list("short-factor") else {
                 throw RoPEError.missingKey(method: "longrope", key: "short-factor", hint: "values separated by ';', one per pair or one to broadcast")
@@ -222,6 +252,7 @@ struct SpecKeys {
 }
 
 /// Parses "4096", "8k", "128K", "1m" (k = 1024, m = 1024²). Nil when malformed or overflowing.
+/// A leading sign is part of the number ("-5" → −5), so callers range-check the result.
 public func parseLength(_ text: String) -> Int? {
     let lower = text.lowercased()
     var multiplier = 1

@@ -66,6 +66,13 @@ public enum PositionFeatures {
     static func validate(_ inverseFrequency: [Double], length: Int) throws {
         try Validate.nonEmpty(inverseFrequency, "inverse frequencies θ")
         try Validate.finite(inverseFrequency, "inverse frequencies θ")
+        // |θ| beyond RoPE's FrequencyLimits makes θ·Δ overflow to ±inf for a finite θ (e.g. 1e307·256),
+        // so cos/sin give NaN and LAPACKE's NaN check fails dtpqrt with "argument 8 (B) invalid".
+        for (index, theta) in inverseFrequency.enumerated() where theta.magnitude > FrequencyLimits.maximumInverseFrequency {
+            throw SpectraError.invalidParameter(
+                name: "inverse frequency θ[\(index)]", value: "\(theta)",
+                allowed: "|θ| <= \(FrequencyLimits.maximumInverseFrequency) rad/token (RoPE FrequencyLimits)")
+        }
         guard inverseFrequency.count <= maximumPairCount else {
             throw SpectraError.invalidParameter(
                 name: "pair count d/2", value: "\(inverseFrequency.count)", allowed: "1...\(maximumPairCount)")

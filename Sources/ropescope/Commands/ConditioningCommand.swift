@@ -14,30 +14,43 @@ struct ConditioningCommand: ParsableCommand {
     @OptionGroup var scaling: ScalingOption
     @OptionGroup var window: WindowOptions
 
+    @OptionGroup var limits: LimitOptions
+
     @OptionGroup var output: OutputOptions
 
     static let maximumLength = 1 << 20
 
     mutating func validate() throws {
-        _ = try scaling.setup(model: model)
-        _ = try window.resolvedLength(model: model, maximum: Self.maximumLength)
+        let setup = try scaling.setup(model: model, windowLength: window.length)
+        _ = try window.resolvedLength(model: model, maximum: Self.maximumLength, setup: setup)
     }
 
-    func run() throws {
-        let setup = try scaling.setup(model: model)
-        let length = try window.resolvedLength(model: model, maximum: Self.maximumLength)
-        let coverage = try ValidatedRoPE.call { try CoverageAnalysis(setup) }
+    func run() throws { try LibraryErrors.mapped { try execute() } }
+
+    private func execute() throws {
+        let (setup, notes) = try scaling.resolve(model: model, windowLength: window.length)
+        let length = try window.resolvedLength(model: model, maximum: Self.maximumLength, setup: setup)
         // The HDF5 schema holds both regimes, so --output computes both whatever --regime says.
         let computed = output.output == nil ? window.regime.regimes : RelativeDistanceRegime.allCases
+        let pairs = setup.geometry.pairCount
+        guard pairs <= PositionFeatures.maximumPairCount else {
+            throw Failure.usage("invalid --dim \(setup.geometry.rotaryDimension) for conditioning: allowed an even integer in "
+                + "2...\(2 * PositionFeatures.maximumPairCount) (at most \(PositionFeatures.maximumPairCount) pairs)")
+        }
+        try limits.limits.check(
+            ResourceEstimate.conditioning(pairCount: pairs, length: length, regimes: computed),
+            what: "conditioning of \(pairs) pairs over \(length) tokens (\(computed.map(\.rawValue).joined(separator: " + ")))")
+        let coverage = try ValidatedRoPE.call { try CoverageAnalysis(setup) }
         let all = try computed.map { try ConditioningComparison(table: coverage.table, regime: $0, length: length) }
         let comparisons = all.filter { window.regime.regimes.contains($0.scaled.regime) }
         if let path = output.output {
             try Export.writeSingle(path: path, spec: scaling.spec, coverage: coverage, conditioning: all)
         }
         if output.json {
-            try Output.printJSON(ConditioningReport(spec: scaling.spec, length: length, comparisons: comparisons))
+            try Output.printJSON(ConditioningReport(spec: scaling.spec, length: length, comparisons: comparisons, notes: notes))
             return
         }
+        for note in notes { print("note: \(note)") }
         print("spec \(scaling.spec)  L=\(length)  (condition number = σ_max/σ_min as numpy.linalg.cond)")
         var text = TextTable("regime", "features", "cond_unscaled", "cond_scaled", "eff_rank_unscaled", "eff_rank_scaled",
                              "rank_unscaled", "rank_scaled")
@@ -78,8 +91,11 @@ struct ConditioningReport: Encodable {
     var spec: String
     var length: Int
     var regimes: [Regime]
+    /// Lengths defaulted from the spec rather than given as flags (empty when none).
+    var notes: [String]
 
-    init(spec: String, length: Int, comparisons: [ConditioningComparison]) {
+    init(spec: String, length: Int, comparisons: [ConditioningComparison], notes: [String] = []) {
+        self.notes = notes
         self.spec = spec
         self.length = length
         regimes = comparisons.map {

@@ -17,14 +17,17 @@ struct CoverageCommand: ParsableCommand {
         _ = try scaling.setup(model: model)
     }
 
-    func run() throws {
-        let setup = try scaling.setup(model: model)
+    func run() throws { try LibraryErrors.mapped { try execute() } }
+
+    private func execute() throws {
+        let (setup, notes) = try scaling.resolve(model: model)
         let coverage = try ValidatedRoPE.call { try CoverageAnalysis(setup) }
         if let path = output.output { try Export.writeSingle(path: path, spec: scaling.spec, coverage: coverage) }
         if output.json {
-            try Output.printJSON(CoverageReport(coverage, spec: scaling.spec))
+            try Output.printJSON(CoverageReport(coverage, spec: scaling.spec, notes: notes))
             return
         }
+        for note in notes { print("note: \(note)") }
         print(Output.header(setup, spec: scaling.spec))
         var summary = TextTable("regime", "d_crit", "T_extra", "covered_train", "covered_target", "out_of_range", "worst_excess_rad")
         for r in coverage.regimes {
@@ -87,8 +90,11 @@ struct CoverageReport: Encodable {
     var criticalDimension: PerRegime
     var extrapolationBound: PerRegime
     var regimes: [String: RegimeDetail]
+    /// Lengths defaulted from the spec rather than given as flags (empty when none).
+    var notes: [String]
 
-    init(_ coverage: CoverageAnalysis, spec: String) {
+    init(_ coverage: CoverageAnalysis, spec: String, notes: [String] = []) {
+        self.notes = notes
         let setup = coverage.table.setup
         self.spec = spec
         method = setup.scaling.method.rawValue

@@ -26,7 +26,7 @@ struct ProbePerplexityCommand: ParsableCommand {
 
     @OptionGroup var rope: RoPESpecOptions
 
-    @Option(name: .customLong("context-length"),
+    @Option(name: .customLong("context-length"), parsing: .unconditionalSingleValue,
             help: ArgumentHelp("Comma-separated window lengths (k suffix allowed), e.g. 2k,4k,8k (repeatable).", valueName: "lengths"))
     var contextLengthLists: [String] = []
 
@@ -39,7 +39,7 @@ struct ProbePerplexityCommand: ParsableCommand {
 
     @OptionGroup var attentionOptions: AttentionOptions
 
-    @Option(help: "Score at most N windows per cell.")
+    @Option(parsing: .unconditional, help: "Score at most N windows per cell.")
     var windows: Int?
 
     @Option(help: ArgumentHelp("Targets per window: all, second-half or last:N.", valueName: "span"))

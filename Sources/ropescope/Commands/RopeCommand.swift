@@ -16,16 +16,19 @@ struct RopeCommand: ParsableCommand {
         _ = try scaling.setup(model: model)
     }
 
-    func run() throws {
-        let setup = try scaling.setup(model: model)
+    func run() throws { try LibraryErrors.mapped { try execute() } }
+
+    private func execute() throws {
+        let (setup, notes) = try scaling.resolve(model: model)
         let coverage = try ValidatedRoPE.call { try CoverageAnalysis(setup) }
         let table = coverage.table
         if let path = output.output { try Export.writeSingle(path: path, spec: scaling.spec, coverage: coverage) }
         if output.json {
-            try Output.printJSON(RopeReport(table, spec: scaling.spec))
+            try Output.printJSON(RopeReport(table, spec: scaling.spec, notes: notes))
             return
         }
         let f = table.frequencies
+        for note in notes { print("note: \(note)") }
         print(Output.header(setup, spec: scaling.spec))
         print("attention factor \(Output.number(f.attentionFactor))  effective base "
             + (f.effectiveBase.map { Output.number($0) } ?? "n/a (not a single-base scaling)"))
@@ -61,8 +64,11 @@ struct RopeReport: Encodable {
     @EncodeNull var criticalDimension: Int?
     @EncodeNull var scalingFactor: Double?
     @EncodeNull var exactScalingFactor: Double?
+    /// Lengths defaulted from the spec rather than given as flags (empty when none).
+    var notes: [String]
 
-    init(_ table: PairTable, spec: String) {
+    init(_ table: PairTable, spec: String, notes: [String] = []) {
+        self.notes = notes
         let setup = table.setup
         self.spec = spec
         method = setup.scaling.method.rawValue

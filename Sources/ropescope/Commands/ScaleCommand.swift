@@ -14,7 +14,7 @@ struct ScaleCommand: ParsableCommand {
     @Option(help: "Regime whose rule fills the top-level JSON keys: causal or bidirectional (default: the preset's, else causal).")
     var regime: RelativeDistanceRegime?
 
-    @Option(help: "Bidirectional range multiplier m (T_cap = m·T_train, T_Ecap = m·T_target), > 0.")
+    @Option(parsing: .unconditional, help: "Bidirectional range multiplier m (T_cap = m·T_train, T_Ecap = m·T_target), > 0.")
     var rangeMultiplier: Double = 2
 
     @Flag(help: "Round the factor λ up to an integer, as LongLLaDA did.")
@@ -30,8 +30,8 @@ struct ScaleCommand: ParsableCommand {
         let geometry = try model.geometry()
         let train = try model.requiredTrainLength()
         let target = try model.requiredTargetLength()
-        guard rangeMultiplier.isFinite, rangeMultiplier > 0 else {
-            throw ValidationError("invalid --range-multiplier \(rangeMultiplier): allowed a finite number > 0")
+        guard rangeMultiplier.isFinite, (1e-3...1e3).contains(rangeMultiplier) else {
+            throw ValidationError("invalid --range-multiplier \(rangeMultiplier): allowed a finite number > 0, in 0.001...1000")
         }
         return try ValidatedRoPE.call {
             try ScaleRecommendation(
@@ -40,7 +40,9 @@ struct ScaleCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() throws { try LibraryErrors.mapped { try execute() } }
+
+    private func execute() throws {
         let recommendation = try recommendation()
         let chosen = regime ?? model.preset?.regime ?? .causal
         if let path = output.output {

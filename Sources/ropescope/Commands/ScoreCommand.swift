@@ -24,7 +24,7 @@ struct ScoreCommand: ParsableCommand {
 
     @OptionGroup var input: TextInputOptions
 
-    @Option(help: "Window length L in tokens (k suffix allowed).", transform: LengthArgument.parse)
+    @Option(parsing: .unconditional, help: "Window length L in tokens (k suffix allowed).", transform: LengthArgument.parse)
     var contextLength: Int
 
     @OptionGroup var rope: RoPESpecOptions
@@ -99,7 +99,7 @@ struct ScoreCommand: ParsableCommand {
         let frequencies = try ValidatedRoPE.call { try context.frequencies(scaling) }
         let direction = context.attention(attentionOptions.attention)
         if direction == .bidirectional {
-            Output.printError("warning: bidirectional attention sees each target; the NLL is a leakage diagnostic, not a perplexity")
+            Output.printWarning("bidirectional attention sees each target; the NLL is a leakage diagnostic, not a perplexity")
         }
         let scoring = try probeCall { try ScoringProtocol(contextLength: contextLength, maximumWindows: windows,
                                                           scoredTargets: score, attention: direction) }

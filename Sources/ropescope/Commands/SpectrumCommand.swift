@@ -17,27 +17,36 @@ struct SpectrumCommand: ParsableCommand {
     @Option(help: "Window function: \(SpectralWindow.allCases.map(\.rawValue).joined(separator: ", ")).")
     var windowFunction: SpectralWindow = .hann
 
-    @Option(help: "Zero-padding factor (1...64); N_fft = next power of two ≥ factor × window samples.")
+    @Option(parsing: .unconditional, help: "Zero-padding factor (1...64); N_fft = next power of two ≥ factor × window samples.")
     var padding: Int = 2
+
+    @OptionGroup var limits: LimitOptions
 
     @OptionGroup var output: OutputOptions
 
     static let maximumLength = 1 << 22
 
     mutating func validate() throws {
-        _ = try scaling.setup(model: model)
-        _ = try window.resolvedLength(model: model, maximum: Self.maximumLength)
+        let setup = try scaling.setup(model: model, windowLength: window.length)
+        _ = try window.resolvedLength(model: model, maximum: Self.maximumLength, setup: setup)
         guard (1...64).contains(padding) else { throw ValidationError("invalid --padding \(padding): allowed 1...64") }
     }
 
-    func run() throws {
-        let setup = try scaling.setup(model: model)
-        let length = try window.resolvedLength(model: model, maximum: Self.maximumLength)
-        let coverage = try ValidatedRoPE.call { try CoverageAnalysis(setup) }
-        let theta = coverage.table.inverseFrequency
+    func run() throws { try LibraryErrors.mapped { try execute() } }
+
+    private func execute() throws {
+        let (setup, notes) = try scaling.resolve(model: model, windowLength: window.length)
+        let length = try window.resolvedLength(model: model, maximum: Self.maximumLength, setup: setup)
         let options = SpectrumOptions(window: windowFunction, paddingFactor: padding)
         // The HDF5 schema holds both regimes, so --output computes both whatever --regime says.
         let computed = output.output == nil ? window.regime.regimes : RelativeDistanceRegime.allCases
+        try limits.limits.check(
+            try ResourceEstimate.spectrum(
+                pairCount: setup.geometry.pairCount, length: length, options: options, regimes: computed),
+            what: "spectrum of \(setup.geometry.pairCount) pairs over \(length) tokens (padding ×\(padding), "
+                + "\(computed.map(\.rawValue).joined(separator: " + ")))")
+        let coverage = try ValidatedRoPE.call { try CoverageAnalysis(setup) }
+        let theta = coverage.table.inverseFrequency
         let all = try computed.map { try RegimeSpectrum(inverseFrequency: theta, regime: $0, length: length, options: options) }
         let spectra = all.filter { window.regime.regimes.contains($0.regime) }
         if let path = output.output {
@@ -45,9 +54,11 @@ struct SpectrumCommand: ParsableCommand {
         }
         if output.json {
             try Output.printJSON(SpectrumReport(spec: scaling.spec, length: length, window: windowFunction.rawValue,
-                                                paddingFactor: padding, inverseFrequency: theta, spectra: spectra))
+                                                paddingFactor: padding, inverseFrequency: theta, spectra: spectra,
+                                                notes: notes))
             return
         }
+        for note in notes { print("note: \(note)") }
         print("spec \(scaling.spec)  window \(windowFunction.rawValue) L=\(length) padding ×\(padding)")
         var summary = TextTable("regime", "N_fft", "resolvable", "mean_leakage", "env<1/e at", "settles at")
         for s in spectra {
@@ -87,8 +98,12 @@ struct SpectrumReport: Encodable {
     var paddingFactor: Int
     var inverseFrequency: [Double]
     var regimes: [Regime]
+    /// Lengths defaulted from the spec rather than given as flags (empty when none).
+    var notes: [String]
 
-    init(spec: String, length: Int, window: String, paddingFactor: Int, inverseFrequency: [Double], spectra: [RegimeSpectrum]) {
+    init(spec: String, length: Int, window: String, paddingFactor: Int, inverseFrequency: [Double], spectra: [RegimeSpectrum],
+         notes: [String] = []) {
+        self.notes = notes
         self.spec = spec
         self.length = length
         self.window = window

@@ -24,20 +24,41 @@ struct SweepCommand: ParsableCommand {
         "Spec template (repeatable); combined with --factors when given.", valueName: "spec"))
     var specs: [String] = []
 
-    @Option(help: "Comma-separated target lengths (k/m suffixes allowed); defaults to --target-length.")
+    @Option(parsing: .unconditional, help: "Comma-separated target lengths (k/m suffixes allowed); defaults to --target-length.")
     var targetLengths: String?
 
-    @Option(help: "Comma-separated factors applied to every --rope template that takes one.")
+    @Option(parsing: .unconditional, help: "Comma-separated factors applied to every --rope template that takes one.")
     var factors: String?
 
+    @OptionGroup var limits: LimitOptions
+
     @OptionGroup var output: OutputOptions
+
+    /// The grid flags given on the command line; each is a contradiction with --config or the
+    /// embedded default, which define the grid themselves.
+    private var gridFlags: [String] {
+        var given: [String] = []
+        if model.preset != nil { given.append("--preset") }
+        if model.rotaryDimension != nil { given.append("--dim") }
+        if model.base != nil { given.append("--base") }
+        if model.trainLength != nil { given.append("--train-length") }
+        if model.targetLength != nil { given.append("--target-length") }
+        if targetLengths != nil { given.append("--target-lengths") }
+        if factors != nil { given.append("--factors") }
+        return given
+    }
 
     mutating func validate() throws {
         if config != nil, !specs.isEmpty {
             throw ValidationError("--config and --rope are exclusive: put the methods in the configuration file")
         }
-        if config == nil, specs.isEmpty, model.preset != nil || model.rotaryDimension != nil || factors != nil {
-            throw ValidationError("give at least one --rope spec (or --config FILE) with --preset/--dim/--factors")
+        if config != nil, let flag = gridFlags.first {
+            throw ValidationError("\(flag) cannot be combined with --config: the configuration file defines the grid "
+                + "(edit the file, or use --rope with flags instead)")
+        }
+        if config == nil, specs.isEmpty, let flag = gridFlags.first {
+            throw ValidationError("\(flag) needs at least one --rope spec (or --config FILE): without either the embedded "
+                + "default sweep runs and defines its own grid")
         }
         if config == nil { _ = try grid() }
         if let path = output.output { try OutputPath.check(path, inputs: [config]) }
@@ -67,38 +88,75 @@ struct SweepCommand: ParsableCommand {
         guard let text = targetLengths else {
             return [try model.requiredTargetLength()]
         }
-        return try text.split(separator: ",").map { try LengthArgument.parse(String($0).trimmingCharacters(in: .whitespaces)) }
+        if model.targetLength != nil {
+            throw ValidationError("--target-length and --target-lengths are exclusive: list every target in --target-lengths")
+        }
+        return try Self.items(text, flag: "--target-lengths").map { try LengthArgument.parse($0) }
+    }
+
+    /// Comma-separated items, each trimmed; an empty item is an error, not skipped.
+    static func items(_ text: String, flag: String) throws -> [String] {
+        let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        if let empty = items.firstIndex(of: "") {
+            throw ValidationError("invalid \(flag) '\(text)': item \(empty + 1) is empty (allowed comma-separated values, none empty)")
+        }
+        return items
     }
 
     private func methods() throws -> [SweepMethod] {
+        let range = RoPESpec.allowedRange("factor") ?? 1e-3...1e6
         let factorValues: [Double]? = try factors.map { text in
-            try text.split(separator: ",").map { item in
-                guard let value = Double(item.trimmingCharacters(in: .whitespaces)), value.isFinite, value > 0 else {
-                    throw ValidationError("invalid --factors entry '\(item)': allowed finite numbers > 0, comma-separated")
+            try Self.items(text, flag: "--factors").map { item in
+                guard let value = Double(item), value.isFinite, range.contains(value) else {
+                    throw ValidationError(
+                        "invalid --factors entry '\(item)': allowed finite numbers in \(range.lowerBound)...\(range.upperBound), comma-separated")
                 }
                 return value
             }
         }
-        return specs.map { spec in
-            let method = RoPEMethod(rawValue: spec.split(separator: ":").first.map(String.init) ?? spec)
+        var applied = false
+        let methods = try specs.map { spec -> SweepMethod in
+            let method = RoPEMethod(rawValue: spec.split(separator: ":").first.map { $0.lowercased() } ?? spec)
             let takesFactor = method.map { RoPESpec.allowedKeys($0).contains("factor") } ?? false
-            let hasFactor = spec.contains("factor=")
+            let hasFactor = spec.split(separator: ":", maxSplits: 1).dropFirst().first.map { body in
+                body.split(separator: ",").contains { $0.split(separator: "=").first?.trimmingCharacters(in: .whitespaces).lowercased() == "factor" }
+            } ?? false
+            if factorValues != nil, hasFactor {
+                throw ValidationError("--factors contradicts --rope '\(spec)', which sets factor itself: drop one of them")
+            }
+            applied = applied || (takesFactor && factorValues != nil)
             return SweepMethod(spec: spec, factors: takesFactor && !hasFactor ? factorValues : nil)
         }
+        if factorValues != nil, !applied {
+            throw ValidationError("--factors applies to no --rope spec: none of \(specs.joined(separator: ", ")) takes a factor")
+        }
+        return methods
     }
 
-    /// The expanded grid; configuration problems from a file exit 65, from flags exit 64.
+    /// The expanded grid, after its size is checked against --max-memory/--max-work (exit 64);
+    /// configuration problems from a file exit 65 (with line and column), from flags exit 64.
     func grid() throws -> SweepGrid {
         let (configuration, label) = try configuration()
         do {
+            let (rows, estimate) = try ResourceEstimate.sweep(configuration, path: label)
+            do {
+                try limits.limits.check(estimate, what: "sweep of \(String(format: "%.0f", rows)) rows")
+            } catch let error as AnalyzerError {
+                throw Failure.usage(error.description)
+            }
             return try SweepGrid(configuration, path: label)
         } catch let error as AnalyzerError {
-            if config != nil { throw Failure.malformedInput(error.description) }
+            if let config {
+                let data = (try? Data(contentsOf: URL(fileURLWithPath: config))) ?? Data()
+                throw Failure.malformedInput(SweepConfiguration.locate(error, in: data).description)
+            }
             throw ValidationError(error.description)
         }
     }
 
-    func run() throws {
+    func run() throws { try LibraryErrors.mapped { try execute() } }
+
+    private func execute() throws {
         let grid = try grid()
         let interactive = isatty(STDERR_FILENO) != 0
         let results = try SweepAnalysis.run(grid) { done, total in

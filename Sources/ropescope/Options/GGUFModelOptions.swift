@@ -8,7 +8,7 @@ struct GGUFModelOptions: ParsableArguments {
     @Argument(help: "GGUF model file.")
     var model: String
 
-    @Option(help: "OpenBLAS threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "OpenBLAS threads (default: all cores).")
     var threads: Int?
 
     func validate() throws {

@@ -3,20 +3,23 @@ import ArgumentParser
 import RoPE
 
 /// --preset / --dim / --base / --train-length / --target-length, shared by every analyzer.
+///
+/// Numeric options parse `.unconditional`ly, so a negative value such as `--dim -2` reaches
+/// validation and gets the range message instead of "Missing value".
 struct ModelOptions: ParsableArguments {
     @Option(help: "Model geometry preset: \(ModelPreset.allCases.map(\.rawValue).joined(separator: ", ")). Flags override it.")
     var preset: ModelPreset?
 
-    @Option(name: .customLong("dim"), help: "Rotary dimension d (even, 2...65536).")
+    @Option(name: .customLong("dim"), parsing: .unconditional, help: "Rotary dimension d (even, 2...65536).")
     var rotaryDimension: Int?
 
-    @Option(help: "RoPE base b (rope_theta, > 1).")
+    @Option(parsing: .unconditional, help: "RoPE base b (rope_theta, > 1).")
     var base: Double?
 
-    @Option(help: "Training context T_train in tokens (k/m suffixes allowed).", transform: LengthArgument.parse)
+    @Option(parsing: .unconditional, help: "Training context T_train in tokens (k/m suffixes allowed).", transform: LengthArgument.parse)
     var trainLength: Int?
 
-    @Option(help: "Target context T_target in tokens (k/m suffixes allowed).", transform: LengthArgument.parse)
+    @Option(parsing: .unconditional, help: "Target context T_target in tokens (k/m suffixes allowed).", transform: LengthArgument.parse)
     var targetLength: Int?
 
     /// Geometry from flags or preset; throws ValidationError naming the missing/invalid option.
@@ -58,8 +61,10 @@ extension ModelPreset: ExpressibleByArgument {}
 /// Length arguments: positive integers with optional k/m suffix.
 enum LengthArgument {
     static func parse(_ text: String) throws -> Int {
-        guard let value = parseLength(text), value >= 1 else {
-            throw ValidationError("invalid length '\(text)': allowed an integer >= 1, optionally with k (×1024) or m (×1024²)")
+        guard let value = parseLength(text), value >= 1, value <= RoPESpec.maximumLength else {
+            throw ValidationError(
+                "invalid length '\(text)': allowed an integer >= 1 and <= \(RoPESpec.maximumLength) (2^40), "
+                    + "optionally with k (×1024) or m (×1024²)")
         }
         return value
     }

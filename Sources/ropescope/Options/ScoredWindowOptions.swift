@@ -3,7 +3,7 @@ import Probes
 
 /// --windows N and --score/--scored-span all|second-half|last:N.
 struct ScoredWindowOptions: ParsableArguments {
-    @Option(help: "Score at most N windows per text.")
+    @Option(parsing: .unconditional, help: "Score at most N windows per text.")
     var windows: Int?
 
     @Option(name: [.customLong("score"), .customLong("scored-span")],

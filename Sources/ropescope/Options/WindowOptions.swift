@@ -1,19 +1,22 @@
+import Analyzers
 import ArgumentParser
 import RoPE
 import Spectra
 
 /// --length / --regime shared by `spectrum` and `conditioning`.
 struct WindowOptions: ParsableArguments {
-    @Option(help: "Window length L in tokens (causal Δ ∈ [0,L), bidirectional Δ ∈ [−L,L)); default --target-length.",
+    @Option(parsing: .unconditional,
+            help: "Window length L in tokens (causal Δ ∈ [0,L), bidirectional Δ ∈ [−L,L)); default --target-length.",
             transform: LengthArgument.parse)
     var length: Int?
 
     @Option(help: "Regime: causal, bidirectional or both.")
     var regime: RegimeChoice = .both
 
-    /// L, at most `maximum` tokens.
-    func resolvedLength(model: ModelOptions, maximum: Int) throws -> Int {
-        guard let value = length ?? model.targetLength else {
+    /// L, at most `maximum` tokens: --length, else --target-length, else the setup's T_target
+    /// (which may itself be defaulted from the spec).
+    func resolvedLength(model: ModelOptions, maximum: Int, setup: AnalysisSetup? = nil) throws -> Int {
+        guard let value = length ?? model.targetLength ?? setup?.targetLength else {
             throw ValidationError("missing --length (or --target-length): the window length in tokens")
         }
         guard value >= 2, value <= maximum else {

@@ -4,18 +4,27 @@ import Foundation
 
 /// Printing helpers shared by the subcommands.
 enum Output {
-    /// Encodes `value` as pretty, key-sorted JSON on stdout. Non-finite numbers become strings
-    /// ("Infinity", "-Infinity", "NaN"), which Python's json module does not parse as numbers:
-    /// reports use nil (null) for quantities that can be undefined instead.
+    /// Encodes `value` as pretty, key-sorted JSON on stdout. JSON numbers stay numbers: a
+    /// non-finite Double (which JSON cannot hold) is written as `null`, never as a string.
     static func printJSON<T: Encodable>(_ value: T) throws {
+        FileHandle.standardOutput.write(try jsonData(value))
+        FileHandle.standardOutput.write(Data("\n".utf8))
+    }
+
+    /// The bytes `printJSON` writes (without the final newline).
+    static func jsonData<T: Encodable>(_ value: T) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.keyEncodingStrategy = .convertToSnakeCase
+        // JSONEncoder has no null strategy: encode a sentinel string, then replace it (quotes
+        // included) by null. The sentinel cannot come from a report: no report holds this text.
+        let sentinel = "\u{1}ropescope-nonfinite\u{1}"
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        let data = try encoder.encode(value)
-        FileHandle.standardOutput.write(data)
-        FileHandle.standardOutput.write(Data("\n".utf8))
+            positiveInfinity: sentinel, negativeInfinity: sentinel, nan: sentinel)
+        let text = String(decoding: try encoder.encode(value), as: UTF8.self)
+        let quoted = String(decoding: try encoder.encode([sentinel]), as: UTF8.self)
+            .trimmingCharacters(in: CharacterSet(charactersIn: "[] \n"))
+        return Data(text.replacingOccurrences(of: quoted, with: "null").utf8)
     }
 
     /// A finite value, or nil.
@@ -35,6 +44,11 @@ enum Output {
     static func header(_ setup: AnalysisSetup, spec: String) -> String {
         "spec \(spec)  d=\(setup.geometry.rotaryDimension)  b=\(number(setup.geometry.base))"
             + "  T_train=\(setup.trainLength)  T_target=\(setup.targetLength)"
+    }
+
+    /// Prints "warning: MESSAGE" on stderr (not "Error: warning: ...": the command goes on).
+    static func printWarning(_ message: String) {
+        FileHandle.standardError.write(Data("warning: \(TerminalText.escaped(message))\n".utf8))
     }
 
     /// Prints `Error: message` on stderr, with terminal controls escaped (`TerminalText`): messages

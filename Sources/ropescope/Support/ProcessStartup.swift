@@ -118,6 +118,7 @@ enum ExitMapping {
         case let error as AnalyzerError:
             switch error {
             case .configUnreadable: return unreadableInput
+            case .limitExceeded: return usage
             case let .configMalformed(path, _), let .unknownConfigKey(path, _, _),
                  let .invalidConfigValue(path, _, _, _), let .invalidSpec(path, _, _):
                 return path.hasPrefix("--") ? usage : malformedInput
