@@ -122,7 +122,7 @@ final class DeclaredScalingTests: XCTestCase {
     func testDeclaredValuesGivingUnusableFrequenciesAreRefused() {
         // θ_0/5e-324 = inf: every factor is a finite number > 0, but the frequencies are not usable.
         assertRefused(["llama.rope.scaling.type": .string("linear"), "llama.rope.scaling.factor": .float64(5e-324)],
-                      key: "llama.rope.scaling.*", "non-finite")
+                      key: "llama.rope.scaling.*", "θ'[0] is inf")
     }
 
     func testFrequencyDivisorsOfTheWrongShapeAreRefused() {

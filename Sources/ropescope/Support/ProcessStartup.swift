@@ -17,7 +17,9 @@ enum ProcessStartup {
     static func main<Command: ParsableCommand>(_ command: Command.Type, arguments: [String]? = nil) -> Never {
         TemporaryFileRegistry.installSignalHandlers()
         if let problem = ArgumentEncoding.firstInvalidArgument() {
-            Output.printError(problem)
+            // Already escaped byte by byte (`ArgumentEncoding.problem`): printed as is, so the
+            // \xFF it shows is not doubled by `TerminalText`.
+            FileHandle.standardError.write(Data("Error: \(problem)\n".utf8))
             Foundation.exit(ExitMapping.usage)
         }
         do {
@@ -48,7 +50,7 @@ enum ArgumentEncoding {
     /// The error for argument `index` with `bytes`, or nil when they are valid UTF-8.
     static func problem(in bytes: [UInt8], index: Int) -> String? {
         guard String(validating: bytes, as: UTF8.self) == nil else { return nil }
-        let shown = bytes.map { $0 < 0x80 ? String(UnicodeScalar($0)) : String(format: "\\x%02X", $0) }.joined()
+        let shown = bytes.map { (0x20..<0x7F).contains($0) ? String(UnicodeScalar($0)) : String(format: "\\x%02X", $0) }.joined()
         return "argument \(index) '\(shown)' is not valid UTF-8: ropescope takes paths and values as UTF-8 "
             + "and never reads or writes a file under a repaired name; rename the file"
     }
