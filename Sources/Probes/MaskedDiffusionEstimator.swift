@@ -7,8 +7,8 @@ public struct MaskedDiffusionSummary: Equatable, Sendable, Codable {
     /// Which number `meanNLL` is.
     public let estimator: MaskedDiffusionEstimator
     /// `.bound`: the Monte Carlo upper bound on the NLL, nats per scored token (≥ the true NLL in
-    /// expectation). `.maskedCrossEntropy`: mean cross-entropy over masked tokens, nats per masked
-    /// token (not a likelihood).
+    /// expectation). `.maskedCrossEntropy`: mean over samples of the per-window mean cross-entropy
+    /// of the masked tokens, nats per masked token (equal to the bound under exact counts).
     public let meanNLL: Double
     /// Standard error of `meanNLL` over samples, sd(perSampleValues)/√k with k = `samplesUsed`;
     /// nil when k < 2. Treating the stratified ratios as independent overstates it slightly.
@@ -22,7 +22,7 @@ public struct MaskedDiffusionSummary: Equatable, Sendable, Codable {
     /// n, samples per window.
     public let samples: Int
     /// Samples with a value: n for `.bound`; for `.maskedCrossEntropy` the samples that masked at
-    /// least one token in some window.
+    /// least one token in some window (a sample's value averages only its non-empty windows).
     public let samplesUsed: Int
     /// Masked tokens over all windows and samples.
     public let maskedTokens: Int
@@ -44,7 +44,8 @@ public struct MaskedDiffusionWindow: Sendable {
     /// (1/n)·Σ_i [j ∈ M_i]·CE_ij / t_i, whose mean over scored positions is the window's bound.
     /// `.maskedCrossEntropy`: mean CE of position j over the samples that masked it (NaN if none did).
     public let contribution: [Double]
-    /// The window's estimate: bound per scored token, or pooled masked CE (NaN if nothing masked).
+    /// The window's estimate: bound per scored token, or the mean over its non-empty samples of
+    /// their masked-token mean CE (NaN if no sample masked anything).
     public let value: Double
 }
 
@@ -65,15 +66,24 @@ public struct MaskedDiffusionWindow: Sendable {
 /// ```
 /// summed over windows in numerator and denominator. In expectation over t ~ U(0,1] and the mask
 /// it upper-bounds −log p(x_scored | prompt)/m (the masked-diffusion ELBO), so exp(bound) bounds
-/// perplexity from above. A sample that masks no token (Bernoulli at small t) contributes 0 to
+/// perplexity from above (ratios run over [ε, 1] as in SMDM/MDLM, which leaves out an O(ε) sliver
+/// of the integral). A sample that masks no token (Bernoulli at small t) contributes 0 to
 /// the sum and still counts in n: that keeps the estimator unbiased.
 ///
-/// `.maskedCrossEntropy` (LongLLaDA `ppl/get_ppl_llada.py`, which takes `loss.mean()` over masked
-/// tokens and exp of it): per sample, Σ_{j∈M_i} CE_ij / |M_i| pooled over windows, averaged over
-/// samples. Without the 1/t weight it is the average difficulty of filling a random fraction of
-/// masks, which depends on the ratio distribution and omits the many-masks terms the bound
-/// weights up; it is not a likelihood, bounds nothing, and is not comparable with chain-rule
-/// perplexity. Samples that mask no token in any window are skipped (not redrawn).
+/// `.maskedCrossEntropy` (LongLLaDA `ppl/get_ppl_llada.py`: batch 1, `loss.mean()` over the
+/// masked tokens, exp of the mean over 8 samples, then a geometric mean over 64-token chunks):
+/// ```
+/// masked CE = mean over (window, sample) with M ≠ ∅ of  Σ_{j∈M} CE_j / |M|   (nats per masked token)
+/// ```
+/// computed as the mean over samples i of v_i = the mean over windows of sample i's value.
+/// There is no 1/t weight, but dividing by |M| does the same job when |M| = t·m exactly: under
+/// `.exactCount` (l uniform on 1…m, which is what LongLLaDA draws) it equals `.bound` sample by
+/// sample (tested), so LongLLaDA's published curve is the per-token bound of each chunk given its
+/// prefix. Under `.bernoulli` it is not: |M| is random, so Σ CE/|M| is a ratio estimator that is
+/// neither the ELBO nor a bound on anything, and it is undefined when nothing is masked — such
+/// samples are skipped (not redrawn) and `samplesUsed` says how many remained. Either way it is
+/// a diffusion number: compare it with chain-rule perplexity at most as an upper bound against
+/// an exact likelihood, never as like for like.
 ///
 /// Assumptions: attention must be bidirectional (a causal pass refuses: the model never sees
 /// masked futures); the model must have been trained as a mask predictor for the bound to mean
@@ -118,26 +128,37 @@ public struct MaskedDiffusionProbe: Sendable {
         let replay = try masks.map { try Self.group($0, windows: windows.count, samples: options.samples, candidates: candidates) }
         let sampler = MaskSampler(options: options)
         let n = options.samples
+        // Bound: Σ CE/t per sample. Masked CE: per sample, the sum over windows of the mean CE of
+        // its masked tokens, and the number of windows where it masked any.
         var sampleSums = [Double](repeating: 0, count: n), sampleCounts = [Int](repeating: 0, count: n)
         var maskedTokens = 0, passes = 0, seconds = 0.0
         for (index, window) in windows.enumerated() {
             let records = replay?[index] ?? sampler.masks(window: index, candidates: candidates)
             var sums = [Double](repeating: 0, count: length), counts = [Int](repeating: 0, count: length)
+            var recordMeans: [Double] = []
             for record in records {
                 try onMask?(record)
                 let start = DispatchTime.now().uptimeNanoseconds
                 let nll = try negativeLogLikelihoods(window: window, record: record)
-                if !record.maskedPositions.isEmpty {
+                if !nll.isEmpty {
                     seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                     passes += 1
                 }
+                var total = 0.0
                 for (position, value) in zip(record.maskedPositions, nll) {
                     let term = estimator == .bound ? value / record.ratio : value
                     sums[position] += term
                     counts[position] += 1
-                    sampleSums[record.sample] += term
+                    total += term
                 }
-                sampleCounts[record.sample] += nll.count
+                switch estimator {
+                case .bound: sampleSums[record.sample] += total
+                case .maskedCrossEntropy where !nll.isEmpty:
+                    recordMeans.append(total / Double(nll.count))
+                    sampleSums[record.sample] += total / Double(nll.count)
+                    sampleCounts[record.sample] += 1
+                case .maskedCrossEntropy: break
+                }
                 maskedTokens += nll.count
                 progress(index * n + record.sample + 1, windows.count * n, Double(passes * length) / max(seconds, 1e-9))
             }
@@ -148,10 +169,9 @@ public struct MaskedDiffusionProbe: Sendable {
                 case .maskedCrossEntropy: return counts[position] > 0 ? sums[position] / Double(counts[position]) : .nan
                 }
             }
-            let total = sums.reduce(0, +)
             let value = estimator == .bound
-                ? total / Double(n) / Double(candidates.count)
-                : (counts.reduce(0, +) > 0 ? total / Double(counts.reduce(0, +)) : .nan)
+                ? sums.reduce(0, +) / Double(n) / Double(candidates.count)
+                : (recordMeans.isEmpty ? .nan : recordMeans.reduce(0, +) / Double(recordMeans.count))
             try onWindow?(MaskedDiffusionWindow(index: index, tokens: window, contribution: contribution, value: value))
         }
         let tokensScored = windows.count * candidates.count

@@ -2,7 +2,8 @@
 public enum MaskedDiffusionEstimator: String, CaseIterable, Sendable, Codable {
     /// The Monte Carlo upper bound on the NLL (LLaDA, SMDM, MDLM): Σ masked CE / t, per token.
     case bound = "masked-diffusion"
-    /// LongLLaDA's curve: mean CE over masked tokens, without the 1/t weight. Not a likelihood.
+    /// LongLLaDA's curve: mean CE over the masked tokens of each sample, without the 1/t weight
+    /// (equal to `.bound` under exact counts; a biased ratio estimator under Bernoulli masks).
     case maskedCrossEntropy = "masked-ce"
 }
 
