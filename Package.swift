@@ -50,7 +50,7 @@ let package = Package(
             ]
         ),
 
-        .executableTarget(name: "ropescope-bench", dependencies: ["Spectra", "Analyzers", "RoPE", "Inference"]),
+        .executableTarget(name: "ropescope-bench", dependencies: ["Spectra", "Analyzers", "RoPE", "Inference", "Probes", "GGUF", "Tokenizers"]),
 
         .target(name: "RoPEScopeTestSupport", dependencies: ["GGUF", "Tokenizers"], path: "Tests/Support"),
         .testTarget(name: "RoPETests", dependencies: ["RoPE"]),

@@ -2,6 +2,9 @@
 public enum ProbeError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The text tokenised to nothing.
     case emptyText
+    /// A masked estimator was asked of a model whose GGUF has no mask token (`key`, normally
+    /// `tokenizer.ggml.mask_token_id`) and no explicit override was given.
+    case missingMaskToken(key: String)
     /// The text is shorter than one window.
     case textTooShort(tokens: Int, contextLength: Int)
     /// A protocol parameter is out of range.
@@ -40,6 +43,9 @@ public enum ProbeError: Error, Equatable, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .emptyText: return "the text is empty after tokenisation: nothing to score"
+        case let .missingMaskToken(key):
+            return "the model has no mask token (GGUF metadata '\(key)' is absent): the masked estimators need one; "
+                + "allowed: a GGUF that sets it, an explicit mask token id (0..<vocabulary size), or the chain-rule estimator"
         case let .textTooShort(tokens, contextLength):
             return "the text has \(tokens) tokens, fewer than one window of --context-length \(contextLength): "
                 + "allowed a context length of 2...\(max(2, tokens)) or a longer text"

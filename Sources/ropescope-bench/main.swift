@@ -8,6 +8,9 @@ import Spectra
 //   ropescope-bench phases [--config PATH] [--repeats N]        sweep time split by analysis phase
 //   ropescope-bench attention [--length L] [--tilings 128x256,64x512] [--repeats N]
 //                                                               tiled causal attention per tiling
+//   ropescope-bench diffusion --model GGUF --text-file TXT [--context-length L] [--windows W]
+//                   [--samples 8,32,128] [--seeds S] [--mask-count bernoulli|exact] [--mask-token-id ID]
+//                                                               masked-diffusion bound: spread vs samples
 //
 // Both print one JSON object on stdout; times are seconds of wall clock, best of `repeats`.
 
@@ -57,10 +60,22 @@ do {
             return sizes.count == 2 ? (sizes[0], sizes[1]) : nil
         }
         try printJSON(try AttentionBench.run(length: length, tilings: tilings, repeats: repeats))
+    case "diffusion":
+        guard let model = option("model", in: arguments), let text = option("text-file", in: arguments) else {
+            FileHandle.standardError.write(Data("ropescope-bench diffusion needs --model GGUF and --text-file TXT\n".utf8))
+            exit(64)
+        }
+        let counts = (option("samples", in: arguments) ?? "8,32,128").split(separator: ",").compactMap { Int($0) }
+        try printJSON(try DiffusionBench.run(
+            modelPath: model, textPath: text, contextLength: Int(option("context-length", in: arguments) ?? "") ?? 256,
+            windows: Int(option("windows", in: arguments) ?? "") ?? 2, sampleCounts: counts,
+            seeds: Int(option("seeds", in: arguments) ?? "") ?? 5,
+            rule: option("mask-count", in: arguments) ?? "bernoulli",
+            maskTokenID: option("mask-token-id", in: arguments).flatMap { Int32($0) }))
     case "phases":
         try printJSON(try PhaseBench.run(configPath: option("config", in: arguments), repeats: repeats))
     default:
-        FileHandle.standardError.write(Data("usage: ropescope-bench fft|phases|attention [--sizes A,B] [--config PATH] [--repeats N]\n".utf8))
+        FileHandle.standardError.write(Data("usage: ropescope-bench fft|phases|attention|diffusion [--sizes A,B] [--config PATH] [--repeats N]\n".utf8))
         exit(64)
     }
 } catch {
