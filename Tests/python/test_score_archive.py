@@ -5,26 +5,15 @@ arose, and the README's spec tour runs on a GGUF (trained length from the file).
 Uses a tiny random-weight llama GGUF written by tiny_gguf.py (no model download needed)."""
 import hashlib
 import json
-import warnings
 
 import h5py
 import numpy as np
 import pytest
-import xarray as xr
 
 from tiny_gguf import write_tiny_llama
+from netcdf_checks import open_clean
 
 TEXT = "hello world, this is a test of the probes. " * 6  # 258 byte tokens
-
-
-def open_clean(path):
-    """xarray open that fails on any warning (phony dims warn) or phony_dim_* name."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        ds = xr.open_dataset(path, engine="h5netcdf")
-        ds.load()
-    assert not [d for d in ds.dims if str(d).startswith("phony_dim")], ds.dims
-    return ds
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,11 @@
 """Sweep and analyzer HDF5 files: open in xarray (h5netcdf) and h5py without phony dimensions,
 carry units/long_name and provenance, and hold the numbers numpy computes independently."""
 import json
-import warnings
 
 import h5py
 import numpy as np
 import pytest
-import xarray as xr
+from netcdf_checks import open_clean
 
 SMALL = {
     "name": "small",
@@ -21,16 +20,6 @@ SMALL = {
         {"spec": "diffusion-ntk"},
     ],
 }
-
-
-def open_clean(path):
-    """xarray open that fails on any warning (phony dims warn) or phony_dim_* name."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        ds = xr.open_dataset(path, engine="h5netcdf")
-        ds.load()
-    assert not [d for d in ds.dims if str(d).startswith("phony_dim")], ds.dims
-    return ds
 
 
 @pytest.fixture(scope="module")
