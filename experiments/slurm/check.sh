@@ -10,7 +10,8 @@
 #
 # Needs `ropescope probe perplexity` and `ropescope merge`, the model (scripts/fetch-model.sh) and
 # .venv (xarray, h5netcdf). ROPESCOPE_BIN names the binary (default: the SwiftPM debug build).
-# Exit 0 when the files agree, 1 when a check failed, 66 when an input is missing.
+# Exit 0 when the files agree, 1 when a check failed, 66 when an input is missing, 69 when the
+# binary lacks `probe perplexity` or `merge`.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -21,6 +22,11 @@ cd "$root"
 ROPESCOPE=${ROPESCOPE_BIN:-$(swift build --show-bin-path 2>/dev/null)/ropescope}
 [ -x "$ROPESCOPE" ] || { echo "error: no ropescope binary at '$ROPESCOPE' (swift build, or set ROPESCOPE_BIN)" >&2; exit 66; }
 export ROPESCOPE CONFIG="$here/tiny-grid.env" CPUS_PER_TASK=1
+for verb in "probe perplexity" merge; do
+    # shellcheck disable=SC2086
+    "$ROPESCOPE" $verb --help 2>/dev/null | grep -q "USAGE: ropescope $verb" \
+        || { echo "error: '$ROPESCOPE' has no \`$verb\` (experiments/slurm/check-machinery.sh checks the Slurm path without it)" >&2; exit 69; }
+done
 # shellcheck source=common.sh
 . "$here/common.sh"
 [ -r "$MODEL" ] || { echo "error: model '$MODEL' is absent (scripts/fetch-model.sh)" >&2; exit 66; }
