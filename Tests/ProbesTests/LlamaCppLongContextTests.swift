@@ -22,7 +22,7 @@ import XCTest
 /// Cost: one forward pass of 10240 tokens per case: about 16 CPU-minutes in the debug build that
 /// `swift test` uses (measured 2026-12-01: `ropescope score` debug, L = 10240, user time 16 min 22 s),
 /// about a minute in a release build. That is past the test command's budget, so the comparison
-/// runs only with ROPESCOPE_SLOW_TESTS=1 (all four cases; `swift test -c release` recommended);
+/// runs only with ROPESCOPE_SLOW_TESTS=1 (all four cases; `swift test -c release -Xswiftc -enable-testing` recommended);
 /// the default run checks the fixture itself. Skipped with a message when the model is absent.
 final class LlamaCppLongContextTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -99,7 +99,7 @@ final class LlamaCppLongContextTests: XCTestCase {
     func testLongContextPerplexityMatchesLlamaCpp() throws {
         guard ProcessInfo.processInfo.environment["ROPESCOPE_SLOW_TESTS"] == "1" else {
             throw XCTSkip("L = 10240 against llama.cpp: ~16 CPU-minutes per case in a debug build; "
-                          + "run with ROPESCOPE_SLOW_TESTS=1 (swift test -c release --filter LlamaCppLongContextTests)")
+                          + "run with ROPESCOPE_SLOW_TESTS=1 (swift test -c release -Xswiftc -enable-testing --filter LlamaCppLongContextTests)")
         }
         let fixture = try Self.fixture()
         let (tokenizer, model) = try Self.model()
