@@ -76,9 +76,13 @@ public struct PerplexityGridDefinition: Codable, Equatable, Sendable {
     /// Lower edges of the position bins (window positions), ascending, first 1; bin b covers
     /// edges[b] ..< edges[b+1] (the last up to the longest window).
     public var positionBinEdges: [Int]
+    /// Options of the `masked-diffusion` / `masked-ce` estimators (samples, seed, mask rule, mask
+    /// token, logits shift, ε); nil for `chain-rule`. Part of the grid hash.
+    public var maskedDiffusion: MaskedDiffusionOptions?
 
     public init(modelSHA256: String, texts: [GridText], specs: [GridSpec], contextLengths: [Int], estimator: GridEstimator,
-                scoredSpan: ScoredTargets, maximumWindows: Int?, attention: AttentionDirection, positionBinEdges: [Int]) {
+                scoredSpan: ScoredTargets, maximumWindows: Int?, attention: AttentionDirection, positionBinEdges: [Int],
+                maskedDiffusion: MaskedDiffusionOptions? = nil) {
         self.modelSHA256 = modelSHA256
         self.texts = texts
         self.specs = specs
@@ -88,6 +92,7 @@ public struct PerplexityGridDefinition: Codable, Equatable, Sendable {
         self.maximumWindows = maximumWindows
         self.attention = attention
         self.positionBinEdges = positionBinEdges
+        self.maskedDiffusion = maskedDiffusion
     }
 
     /// Number of cells, texts × specs × lengths.
@@ -111,10 +116,11 @@ public struct PerplexityGridDefinition: Codable, Equatable, Sendable {
         struct Identity: Encodable {
             var model: String, texts: [String], specs: [GridSpec], lengths: [Int], estimator: String
             var span: String, windows: Int?, attention: String, bins: [Int]
+            var masked: MaskedDiffusionOptions?  // absent (not null) for chain-rule: older hashes unchanged
         }
         let identity = Identity(model: modelSHA256, texts: texts.map(\.sha256), specs: specs, lengths: contextLengths,
                                 estimator: estimator.rawValue, span: scoredSpan.rawValue, windows: maximumWindows,
-                                attention: attention.rawValue, bins: positionBinEdges)
+                                attention: attention.rawValue, bins: positionBinEdges, masked: maskedDiffusion)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(identity)) ?? Data()

@@ -67,8 +67,10 @@ public struct PerplexityGridRunner: Sendable {
         switch definition.estimator {
         case .chainRule:
             summary = try chainRule(tokens: text, scaling: scaling, length: length, progress: progress)
-        case .maskedDiffusion, .maskedCE:
-            throw ProbeError.estimatorUnavailable(name: definition.estimator.rawValue)
+        case .maskedDiffusion:
+            summary = try masked(.bound, tokens: text, scaling: scaling, length: length, progress: progress)
+        case .maskedCE:
+            summary = try masked(.maskedCrossEntropy, tokens: text, scaling: scaling, length: length, progress: progress)
         }
         return GridCellResult(key: key, resolvedSpec: scaling.canonicalSpec, status: .done(summary))
     }
@@ -90,6 +92,44 @@ public struct PerplexityGridRunner: Sendable {
         return GridCellSummary(meanNLL: summary.meanNLL, standardError: summary.meanNLLStandardError,
                                tokensScored: summary.tokensScored, windows: summary.windows, seconds: summary.seconds,
                                tokensPerSecond: summary.tokensPerSecond, tokenNLL: nll, tokenPosition: positions,
+                               tokenWindow: windows)
+    }
+}
+
+extension PerplexityGridRunner {
+    /// A masked-diffusion cell: `MaskedDiffusionProbe` on the same windows and scored positions as
+    /// chain-rule scoring, with the grid's options. Masks depend only on (seed, window index,
+    /// scored positions): every spec of a text at one length sees the same masks (a paired
+    /// comparison), and a cell's numbers do not depend on which other cells, shards or resumes
+    /// ran. Per-token values are each scored position's expected contribution (`.bound`: mean
+    /// over samples of [masked]·CE/t, whose mean is the bound; `.maskedCrossEntropy`: the mean CE of
+    /// the position over the samples that masked it, NaN-free positions only). The standard error
+    /// is over samples (NaN when fewer than two samples are usable).
+    func masked(_ estimator: MaskedDiffusionEstimator, tokens: [Int32], scaling: RoPEScaling, length: Int,
+                progress: (Int, Int, Double) -> Void) throws -> GridCellSummary {
+        guard let options = definition.maskedDiffusion else {
+            throw ProbeError.invalidParameter(name: "masked-diffusion options", value: "none in the grid definition",
+                                              allowed: "samples, seed, mask rule and mask token for \(estimator.rawValue)")
+        }
+        let scoring = try ScoringProtocol(contextLength: length, maximumWindows: definition.maximumWindows,
+                                          scoredTargets: definition.scoredSpan, attention: definition.attention)
+        let probe = MaskedDiffusionProbe(model: context.model, frequencies: try context.frequencies(scaling), scoring: scoring,
+                                         options: options, estimator: estimator)
+        var values: [Double] = [], positions: [Int32] = [], windows: [Int32] = []
+        let summary = try probe.run(tokens: tokens, bos: context.windowBOS, onWindow: { window in
+            for (position, value) in window.contribution.enumerated() where !value.isNaN {
+                values.append(value)
+                positions.append(Int32(position))
+                windows.append(Int32(window.index))
+            }
+        }, progress: progress)
+        guard summary.meanNLL.isFinite else {
+            throw ProbeError.nonFiniteResult(quantity: "\(estimator.rawValue) estimate \(summary.meanNLL)",
+                                             location: "context length \(length), spec \(scaling.canonicalSpec)")
+        }
+        return GridCellSummary(meanNLL: summary.meanNLL, standardError: summary.standardError ?? .nan,
+                               tokensScored: summary.tokensScored, windows: summary.windows, seconds: summary.seconds,
+                               tokensPerSecond: summary.tokensPerSecond, tokenNLL: values, tokenPosition: positions,
                                tokenWindow: windows)
     }
 }

@@ -23,8 +23,6 @@ public enum ProbeError: Error, Equatable, CustomStringConvertible, Sendable {
     case nothingToScore(contextLength: Int, span: String, allowed: String)
     /// A forward pass at this window length would need more memory than the machine has.
     case insufficientMemory(contextLength: Int, estimatedBytes: Int, availableBytes: Int)
-    /// The estimator exists in the CLI but not in this build.
-    case estimatorUnavailable(name: String)
     /// A grid file (shard, journal entry or output) is not a well-formed grid.
     case invalidGridFile(path: String, reason: String)
     /// A file or journal belongs to a different grid (hashes differ).
@@ -63,8 +61,6 @@ public enum ProbeError: Error, Equatable, CustomStringConvertible, Sendable {
             return "a window of \(contextLength) tokens needs about \(ProbeError.gibibytes(estimated)) for activations, "
                 + "attention workspace and logits, but the machine has \(ProbeError.gibibytes(available)): "
                 + "allowed context lengths up to what fits, or a machine with more memory"
-        case let .estimatorUnavailable(name):
-            return "--estimator \(name) is not available yet in this build: allowed chain-rule"
         case let .invalidGridFile(path, reason): return "'\(path)' is not a ropescope perplexity grid file: \(reason)"
         case let .gridMismatch(path, found, expected):
             return "'\(path)' belongs to a different grid (hash \(found.prefix(16))…, expected \(expected.prefix(16))…): "

@@ -8,14 +8,13 @@ import json
 import signal
 import subprocess
 import time
-import warnings
 
 import h5py
 import numpy as np
 import pytest
-import xarray as xr
 
 from conftest import _binary
+from netcdf_checks import open_clean
 from tiny_gguf import write_tiny_llama
 
 LONG = "the grid probe scores every window of this text again and again. " * 8   # 520 byte tokens
@@ -24,15 +23,6 @@ CELL_KEYS = {"text", "spec", "context_length", "estimator", "status", "tokens_sc
              "standard_error", "tokens_per_second"}
 # Variables that hold timing (differ between identical runs); everything else must be identical.
 TIMING = {"tokens_per_second", "seconds"}
-
-
-def open_clean(path):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        ds = xr.open_dataset(path, engine="h5netcdf")
-        ds.load()
-    assert not [d for d in ds.dims if str(d).startswith("phony_dim")], ds.dims
-    return ds
 
 
 def assert_same_values(a, b):
@@ -223,7 +213,7 @@ def test_bad_input(ropescope, workdir):
     base = ["probe", "perplexity", workdir / "tiny.gguf", "--text-file", workdir / "long.txt"]
     for extra, code, fragment in [
         (["--context-length", "1"], 64, "--context-length"),
-        (["--context-length", "16", "--estimator", "masked-diffusion"], 64, "not available"),
+        (["--context-length", "16", "--estimator", "masked-diffusion"], 64, "needs bidirectional attention"),
         (["--context-length", "16", "--attention", "bidirectional"], 64, "causal"),
         (["--context-length", "2", "--scored-span", "second-half"], 64, "0 tokens"),
         (["--context-length", "16", "--rope", "yarn:fator=2"], 64, "fator"),

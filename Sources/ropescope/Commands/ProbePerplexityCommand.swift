@@ -51,6 +51,8 @@ struct ProbePerplexityCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Run shard i of n (0 <= i < n) into its own --output file.", valueName: "i/n"))
     var shard: String?
 
+    @OptionGroup var masked: MaskedEstimatorOptions
+
     @Flag(help: "Continue an interrupted run from OUTPUT.journal/ (refused if the grid differs).")
     var resume = false
 
@@ -71,6 +73,7 @@ struct ProbePerplexityCommand: ParsableCommand {
 
     func validate() throws {
         if let windows, windows < 1 { throw ValidationError("invalid --windows \(windows): allowed an integer >= 1") }
+        if let exportMasks = masked.exportMasks { try OutputPath.check(exportMasks, inputs: [modelOptions.model, config] + textFiles) }
         if let shard { _ = try Self.parseShard(shard) }
         if shard != nil, outputOptions.output == nil { throw ValidationError("--shard needs --output FILE.h5 (one file per shard)") }
         if resume, outputOptions.output == nil { throw ValidationError("--resume needs the --output FILE.h5 of the interrupted run") }
@@ -149,8 +152,16 @@ struct ProbePerplexityCommand: ParsableCommand {
         let context = try modelOptions.context()
         let attention = context.attention(plan.attention)
         let estimator = plan.estimator ?? GridEstimator.defaultFor(context.configuration.defaultAttention)
-        if estimator != .chainRule { throw Failure.usage("\(ProbeError.estimatorUnavailable(name: estimator.rawValue))") }
-        if attention == .bidirectional {
+        if estimator != .chainRule, attention == .causal {
+            throw Failure.usage("--estimator \(estimator.rawValue) needs bidirectional attention (a masked-diffusion model), but this run "
+                + "is causal (the model's default or --attention): allowed --attention bidirectional, or --estimator chain-rule")
+        }
+        let maskedOptions = estimator == .chainRule ? nil : try masked.options(context: context)
+        if estimator == .chainRule, masked.isSet {
+            throw Failure.usage("--samples, --mask-count, --seed, --mask-token-id and --export-masks apply to the masked estimators only, "
+                + "not to --estimator chain-rule")
+        }
+        if estimator == .chainRule, attention == .bidirectional {
             throw Failure.usage("--estimator chain-rule needs causal attention, but this run is bidirectional "
                 + "(the model's default or --attention): allowed --attention causal, or a masked estimator for bidirectional models")
         }
@@ -173,11 +184,14 @@ struct ProbePerplexityCommand: ParsableCommand {
             modelSHA256: outputOptions.output == nil ? "not computed (no --output)" : try ProbeFailure.call { try context.modelSHA256() },
             texts: zip(texts, tokens).map { GridText(label: $0.0.label, sha256: SHA256.hex(Array($0.0.text.utf8)), tokenCount: $0.1.count) },
             specs: specs, contextLengths: plan.lengths, estimator: estimator, scoredSpan: plan.span,
-            maximumWindows: plan.windows, attention: attention, positionBinEdges: edges)
+            maximumWindows: plan.windows, attention: attention, positionBinEdges: edges, maskedDiffusion: maskedOptions)
         let runner = PerplexityGridRunner(context: context, definition: definition, tokens: tokens)
         try ValidatedRoPE.call { try runner.validateSpecs() }
         if let threads = modelOptions.threads { BLASThreading.setThreadCount(threads) }
 
+        if let maskedOptions, let path = masked.exportMasks {
+            try MaskedEstimatorOptions.exportMasks(to: path, options: maskedOptions, definition: definition)
+        }
         let selected = plan.shard.map { definition.shardCells(index: $0.index, count: $0.count) } ?? Array(0..<definition.cellCount)
         let shardLabel = plan.shard.map { "\($0.index)/\($0.count)" } ?? "all"
         var finished: [GridCellResult] = []
@@ -321,7 +335,13 @@ struct GridReport: Encodable {
     var cells: [Cell]
 
     static func table(_ cells: [GridCellResult], _ definition: PerplexityGridDefinition) -> String {
-        var table = TextTable("text", "spec", "L", "status", "tokens", "mean NLL", "± SE", "PPL", "tokens/s")
+        let (meanLabel, expLabel): (String, String)
+        switch definition.estimator {
+        case .chainRule: (meanLabel, expLabel) = ("mean NLL", "PPL")
+        case .maskedDiffusion: (meanLabel, expLabel) = ("NLL bound", "PPL bound")
+        case .maskedCE: (meanLabel, expLabel) = ("masked CE", "exp(masked CE)")
+        }
+        var table = TextTable("text", "spec", "L", "status", "tokens", meanLabel, "± SE", expLabel, "tokens/s")
         for cell in cells {
             let row = Cell(cell, definition)
             let label = definition.specs[cell.key.spec].label

@@ -16,7 +16,7 @@ enum ProbeFailure {
         switch error {
         case let error as ProbeError:
             switch error {
-            case .nothingToScore, .insufficientMemory, .invalidParameter, .estimatorUnavailable, .journalExists:
+            case .nothingToScore, .insufficientMemory, .invalidParameter, .journalExists:
                 return Failure.usage("\(error)")
             case .unreadableFile: return Failure.unreadableInput("\(error)")
             case .unwritable: return Failure.writeFailed("\(error)")

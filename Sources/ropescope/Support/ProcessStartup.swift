@@ -132,7 +132,7 @@ enum ExitMapping {
             }
         case let error as ProbeError:
             switch error {
-            case .nothingToScore, .insufficientMemory, .invalidParameter, .estimatorUnavailable, .journalExists,
+            case .nothingToScore, .insufficientMemory, .invalidParameter, .journalExists,
                  .hookDimensionConflict:
                 return usage
             case .unreadableFile: return unreadableInput
