@@ -8,21 +8,9 @@ import XCTest
 final class CLIBLASKernelTests: XCTestCase {
     /// Runs ropescope with the BLAS variables of the test process removed and `environment` added.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
-        let process = Process()
-        process.executableURL = CLI.productsDirectory.appendingPathComponent("ropescope")
-        process.arguments = arguments
         var base = ProcessInfo.processInfo.environment
         for key in ["OPENBLAS_CORETYPE", "ROPESCOPE_BLAS_CORE", "ROPESCOPE_BLAS_REEXEC", "ROPESCOPE_VERBOSE"] { base[key] = nil }
-        process.environment = base.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLIResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+        return try CLI.run(arguments, environment: base.merging(environment) { $1 })
     }
 
     /// `system --json` under `environment`: the "blas" and "cpu" objects.

@@ -23,11 +23,13 @@ enum CLI {
         return Bundle.main.bundleURL
     }
 
-    static func run(_ arguments: [String], currentDirectory: URL? = nil) throws -> CLIResult {
+    /// Runs the binary; `environment` (when given) replaces the inherited environment.
+    static func run(_ arguments: [String], currentDirectory: URL? = nil, environment: [String: String]? = nil) throws -> CLIResult {
         let process = Process()
         process.executableURL = productsDirectory.appendingPathComponent("ropescope")
         process.arguments = arguments
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        if let environment { process.environment = environment }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
