@@ -102,7 +102,7 @@ for ax, ds in zip(axes[0], grids):
     ax.set_xlabel("window length L (tokens)")
     ax.set_ylabel(y_label(ds))
     ax.set_title(label(ds))
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
 save(fig, "grid_perplexity_vs_length")
 
 # %% [markdown]
@@ -128,7 +128,7 @@ for ax, ds in zip(axes[0], grids):
     ax.set_ylabel("mean NLL (nats)")
     ax.set_title(f"{label(ds)}, L = {longest}" + ("" if drawn else ": no done cell"))
     if drawn:
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
 save(fig, "grid_nll_by_position")
 
 # %% [markdown]
@@ -154,5 +154,5 @@ else:
     ax.set_xscale("log", base=2)
     ax.set_xlabel("window length L (tokens)")
     ax.set_ylabel("mean NLL or bound (nats/token)")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     save(fig, "grid_causal_vs_bidirectional")
