@@ -24,14 +24,4 @@ enum ModelFile {
             throw Failure.malformedInput("'\(path)' is not a valid GGUF file: \(error)")
         }
     }
-
-    /// The RoPE scaling the model declares; a malformed or unsupported declaration exits 65 naming
-    /// the file and the key.
-    static func declaredScaling(_ file: GGUFFile, path: String) throws -> RoPEScaling {
-        do {
-            return try LlamaGGUFLoader.declaredScaling(file)
-        } catch let error as InferenceError {
-            throw Failure.malformedInput("'\(path)': \(error)")
-        }
-    }
 }
