@@ -1,7 +1,5 @@
 import Foundation
 import GGUF
-import Inference
-import RoPE
 
 /// Opens a GGUF model for a subcommand. The path is stat'ed before it is opened: a missing file
 /// exits 66 with a hint on how to fetch the default model; a directory, FIFO, device or socket, or
