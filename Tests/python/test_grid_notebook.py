@@ -3,12 +3,9 @@ bidirectional masked-diffusion grid of tiny random models) and writes each figur
 with one file the causal-vs-bidirectional figure is skipped with a note. The experiments config of
 the SmolLM2 context-extension grid uses only documented keys and specs the CLI accepts."""
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from conftest import REPO
+from notebook_checks import assert_png, run_notebook_script
 from tiny_gguf import _BOOL, _UINT32, write_tiny_llama
 
 NOTEBOOK = REPO / "notebooks-export" / "perplexity_grid.py"
@@ -17,20 +14,7 @@ FIGURES = ["grid_perplexity_vs_length", "grid_nll_by_position", "grid_causal_vs_
 
 
 def run_notebook(tmp_path, grids):
-    figures = tmp_path / "figures"
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "MPLBACKEND")}
-    env.update(ROPESCOPE_GRIDS=",".join(str(g) for g in grids), ROPESCOPE_FIGURES=str(figures),
-               MPLCONFIGDIR=str(tmp_path / "mpl"))
-    result = subprocess.run([sys.executable, str(NOTEBOOK)], env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, f"notebook exited {result.returncode}\n{result.stdout}\n{result.stderr}"
-    return figures, result.stdout
-
-
-def assert_png(path):
-    assert path.exists(), f"missing {path.name}"
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path.name} is not a PNG"
-    assert len(data) > 5000, f"{path.name} is only {len(data)} bytes: blank?"
+    return run_notebook_script(NOTEBOOK, tmp_path, ROPESCOPE_GRIDS=",".join(str(g) for g in grids))
 
 
 def small_grids(ropescope, tmp_path):

@@ -1,12 +1,11 @@
 """notebooks-export/rope_sweep.py runs headless as a plain script on small sweeps: every figure
 is written as a real PNG when its data is there, and is skipped with a note when it is not."""
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from notebook_checks import assert_png, run_notebook_script
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks-export" / "rope_sweep.py"
 FIGURES = ["wavelength_per_pair", "coverage_yarn_factors", "coverage_methods", "out_of_range_vs_target",
@@ -36,20 +35,8 @@ def run_notebook(ropescope, tmp_path, config):
     (tmp_path / "config.json").write_text(json.dumps(config))
     sweep = tmp_path / "sweep.h5"
     ropescope("sweep", "--config", tmp_path / "config.json", "--output", sweep)
-    figures = tmp_path / "figures"
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "MPLBACKEND")}
-    env.update(ROPESCOPE_SWEEP=str(sweep), ROPESCOPE_FIGURES=str(figures), MPLCONFIGDIR=str(tmp_path / "mpl"))
-    result = subprocess.run([sys.executable, str(NOTEBOOK)], env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, f"notebook exited {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-    return figures, result.stdout
+    return run_notebook_script(NOTEBOOK, tmp_path, ROPESCOPE_SWEEP=str(sweep))
 
-
-def assert_png(path):
-    assert path.exists(), f"missing {path.name}"
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path.name} is not a PNG"
-    # A titled, labelled matplotlib figure at 100 dpi is tens of KiB; an empty canvas is ~2 KiB.
-    assert len(data) > 8_000, f"{path.name} is only {len(data)} bytes"
 
 
 def test_notebook_writes_every_figure(ropescope, tmp_path):
