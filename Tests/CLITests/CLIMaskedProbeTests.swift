@@ -65,6 +65,20 @@ final class CLIMaskedProbeTests: XCTestCase {
         XCTAssertFalse(result.stdout.contains("PPL"), result.stdout)
     }
 
+    func testOneSampleHasNoStandardErrorAndPrintsNoNaN() throws {
+        let arguments: [String] = ["probe", "perplexity", try model(maskToken: true), "--text-file", text!, "--context-length", "16",
+                         "--samples", "1"]
+        let table = try CLI.run(arguments)
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertTrue(table.stdout.contains("n/a"), table.stdout)
+        XCTAssertFalse(table.stdout.lowercased().contains("nan"), table.stdout)
+        let json = try CLI.run(arguments + ["--json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let cell = try XCTUnwrap((try json.json()["cells"] as? [[String: Any]])?.first)
+        XCTAssertTrue(cell["standard_error"] is NSNull, "\(cell)")
+        XCTAssertTrue((cell["mean_nll"] as? Double)?.isFinite == true, "\(cell)")
+    }
+
     func testUsageErrorsLeaveNoOutput() throws {
         let output = directory.appendingPathComponent("refused.h5").path
         let cases: [([String], String)] = [

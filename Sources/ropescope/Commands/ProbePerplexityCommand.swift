@@ -347,7 +347,7 @@ struct GridReport: Encodable {
             let label = definition.specs[cell.key.spec].label
             if let summary = cell.summary {
                 table.add([row.text, label, "\(row.contextLength)", "done", "\(summary.tokensScored)",
-                           Output.number(summary.meanNLL, digits: 6), Output.number(summary.standardError, digits: 3),
+                           Output.number(summary.meanNLL, digits: 6), summary.standardError.isFinite ? Output.number(summary.standardError, digits: 3) : "n/a",
                            Output.number(summary.perplexity, digits: 6), "\(Int(summary.tokensPerSecond))"])
             } else {
                 table.add([row.text, label, "\(row.contextLength)", "skipped", "-", "-", "-", "-", "-"])
