@@ -9,8 +9,11 @@ What it measures (one run):
      mean next-token NLL on those windows (sanity check: they should agree within ~0.02 nats).
   2. Peak RSS of every ropescope process (and, for information, of each llama.cpp worker), plus
      one ropescope run of a single --rss-length-token window (default 32768).
-  3. A summary against the targets: ropescope >= 1.5x the fastest llama.cpp setting at L=2048,
-     >= 2x at 8192, peak RSS < 3 GiB at 32768.
+  3. The same windows as one cell of `ropescope probe perplexity --json` (the grid engine: same
+     protocol as `score`, plus position bins and per-token NLL kept for the archive), interleaved
+     with the other runs; its tokens/s against `score`'s (target: within 5%).
+  4. A summary against the targets: ropescope >= 1.5x the fastest llama.cpp setting at L=2048,
+     >= 2x at 8192, a grid cell within 5% of `score`, peak RSS < 3 GiB at 32768.
 
 What each side computes inside its timed region:
   - ropescope `score --json` reports tokens_per_second = windows*L / forward seconds. A forward
@@ -54,6 +57,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +86,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--rss-length", type=int, default=32768, help="single-window RSS run; 0 skips it")
     parser.add_argument("--text", type=Path, default=ROOT / "out" / "bench-text.txt")
     parser.add_argument("--json-output", type=Path, default=ROOT / "out" / "bench-inference.json")
+    parser.add_argument("--no-grid", action="store_true", help="skip the `probe perplexity` grid-cell runs")
     parser.add_argument("--facts-only", action="store_true",
                         help="print the machine facts every result records (CPU, BLAS kernel) and exit")
     parser.add_argument("--llama-worker", help=argparse.SUPPRESS)  # internal: JSON job file
@@ -165,7 +170,9 @@ def measure_ropescope(args, length: int, windows: int) -> dict:
     command = [str(args.ropescope), "score", str(args.model), "--text-file", str(args.text),
                "--context-length", str(length), "--windows", str(windows), "--threads", str(args.threads), "--json"]
     load = os.getloadavg()[0]
+    started = time.perf_counter()
     stdout, _, rss = run_child(command)
+    wall = time.perf_counter() - started
     report = json.loads(stdout)
     if report["windows"] != windows:
         raise SystemExit(f"ropescope scored {report['windows']} windows at L={length}, expected {windows}")
@@ -173,7 +180,26 @@ def measure_ropescope(args, length: int, windows: int) -> dict:
           f"RSS {rss / 2**20:.0f} MiB, load {load:.2f}", flush=True)
     return {"command": " ".join(command), "tokens_per_second": report["tokens_per_second"], "seconds": report["seconds"],
             "mean_nll": report["mean_nll"], "tokens_scored": report["tokens_scored"], "peak_rss_bytes": rss,
-            "load_1min": load}
+            "load_1min": load, "process_seconds": wall}
+
+
+def measure_grid(args, length: int, windows: int) -> dict:
+    """One `ropescope probe perplexity` process whose single cell is the same windows as `score`'s
+    (no --rope: the GGUF's own scaling, the only spec for L <= the trained context)."""
+    command = [str(args.ropescope), "probe", "perplexity", str(args.model), "--text-file", str(args.text),
+               "--context-length", str(length), "--windows", str(windows), "--threads", str(args.threads), "--json"]
+    load = os.getloadavg()[0]
+    started = time.perf_counter()
+    stdout, _, rss = run_child(command)
+    wall = time.perf_counter() - started
+    cells = json.loads(stdout)["cells"]
+    if len(cells) != 1 or cells[0]["status"] != "done":
+        raise SystemExit(f"probe perplexity at L={length}: expected one finished cell, got {cells}")
+    cell = cells[0]
+    print(f"  grid cell      L={length}: {cell['tokens_per_second']:7.1f} tok/s, NLL {cell['mean_nll']:.6f}, "
+          f"RSS {rss / 2**20:.0f} MiB, load {load:.2f}", flush=True)
+    return {"command": " ".join(command), "tokens_per_second": cell["tokens_per_second"], "mean_nll": cell["mean_nll"],
+            "tokens_scored": cell["tokens_scored"], "peak_rss_bytes": rss, "load_1min": load, "process_seconds": wall}
 
 
 def measure_llama(args, windows: np.ndarray, flash_attention: bool) -> dict:
@@ -226,6 +252,8 @@ def main() -> None:
         measurement = Measurement(length=length, windows=count)
         for _ in range(repeat_counts[length]):   # interleaved, so that load drift hits all three alike
             measurement.ropescope.append(measure_ropescope(args, length, count))
+            if not args.no_grid:
+                measurement.grid.append(measure_grid(args, length, count))
             for flash_attention in (False, True):
                 measurement.llama[flash_attention].append(measure_llama(args, windows, flash_attention))
         measurements.append(measurement)

@@ -9,6 +9,7 @@ GIB = 2**30
 NLL_TOLERANCE = 0.02          # nats: quantised-activation kernels vs float32 dequantised weights
 SPEED_TARGETS = {2048: 1.5, 8192: 2.0}   # ropescope / fastest llama.cpp setting
 RSS_TARGET_BYTES = 3 * GIB    # peak RSS of one 32768-token window
+GRID_TOLERANCE = 0.05         # a `probe perplexity` cell's tokens/s within 5% of `score`'s
 
 
 @dataclass
@@ -18,6 +19,17 @@ class Measurement:
     windows: int
     ropescope: list[dict] = field(default_factory=list)   # one dict per repeat
     llama: dict = field(default_factory=lambda: {False: [], True: []})   # flash attention -> repeats
+    grid: list[dict] = field(default_factory=list)   # `probe perplexity` cells, one per repeat
+
+    @property
+    def grid_ratio(self) -> float | None:
+        """Best grid-cell tokens/s over best `score` tokens/s (None when not measured)."""
+        return self.best(self.grid) / self.ropescope_speed if self.grid else None
+
+    @property
+    def grid_nll_difference(self) -> float | None:
+        """|grid-cell NLL - score NLL|, nats: the same protocol, so float rounding only."""
+        return abs(self.grid[0]["mean_nll"] - self.ropescope_nll) if self.grid else None
 
     @staticmethod
     def best(runs: list[dict]) -> float:
@@ -80,6 +92,18 @@ def print_report(facts: dict, measurements: list[Measurement], long_run: dict | 
               f"NLL {run['mean_nll']:.6f}  peak RSS {run['peak_rss_bytes'] / mib:.0f} MiB "
               f"({run['peak_rss_bytes'] / GIB:.2f} GiB), load {run['load_1min']:.2f}")
 
+    if any(m.grid for m in measurements):
+        print("\ngrid engine: one `probe perplexity` cell on the same windows (best of repeats)")
+        for m in measurements:
+            if m.grid:
+                print(f"  L={m.length:>6}: grid {m.best(m.grid):7.1f} tok/s vs score {m.ropescope_speed:7.1f} "
+                      f"-> {m.grid_ratio:.3f}; every repeat grid/score: "
+                      + ", ".join(f"{g['tokens_per_second']:.1f}/{r['tokens_per_second']:.1f}"
+                                  for g, r in zip(m.grid, m.ropescope))
+                      + f"; |dNLL| {m.grid_nll_difference:.2e}; whole process (load, tokenise, score, "
+                      f"report) best {min(g['process_seconds'] for g in m.grid):.2f} s vs "
+                      f"{min(r['process_seconds'] for r in m.ropescope):.2f} s")
+
     print("\ntargets")
     by_length = {m.length: m for m in measurements}
     for length, target in SPEED_TARGETS.items():
@@ -88,6 +112,10 @@ def print_report(facts: dict, measurements: list[Measurement], long_run: dict | 
             print(f"  speed at L={length} >= {target}x llama.cpp: not measured")
         else:
             print(f"  speed at L={length} >= {target}x llama.cpp: {m.ratio:.2f}x -> {'MET' if m.ratio >= target else 'NOT MET'}")
+    for m in measurements:
+        if m.grid_ratio is not None:
+            verdict = "MET" if abs(m.grid_ratio - 1) <= GRID_TOLERANCE else "NOT MET"
+            print(f"  grid cell at L={m.length} within {GRID_TOLERANCE:.0%} of score: {m.grid_ratio:.3f} -> {verdict}")
     if long_run:
         rss = long_run["peak_rss_bytes"]
         print(f"  peak RSS at L={long_length} < 3 GiB: {rss / GIB:.2f} GiB -> {'MET' if rss < RSS_TARGET_BYTES else 'NOT MET'}")
@@ -106,5 +134,7 @@ def write_json(path: Path, facts: dict, measurements: list[Measurement], long_ru
              "llama_cpp_flash_attention_off": m.llama[False], "llama_cpp_flash_attention_on": m.llama[True],
              "best_tokens_per_second": {"ropescope": m.ropescope_speed, "llama_cpp_flash_attention_off": m.llama_speed(False),
                                         "llama_cpp_flash_attention_on": m.llama_speed(True)},
-             "ratio_vs_fastest_llama_cpp": m.ratio, "nll_difference": m.nll_difference} for m in measurements]
+             "ratio_vs_fastest_llama_cpp": m.ratio, "nll_difference": m.nll_difference,
+             "probe_perplexity_cell": m.grid, "grid_over_score": m.grid_ratio,
+             "grid_nll_difference": m.grid_nll_difference} for m in measurements]
     path.write_text(json.dumps({"machine": facts, "lengths": rows, "long_window": long_run}, indent=2))
