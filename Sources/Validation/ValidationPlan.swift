@@ -68,10 +68,10 @@ public struct ValidationPlan: Equatable, Sendable {
         } catch let DecodingError.typeMismatch(type, context) {
             let key = context.codingPath.first?.stringValue ?? "(file)"
             let item = context.codingPath.count > 1 ? " (\(context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined()))" : ""
-            throw VerdictError.planMalformed(location: location(key), key: key, reason: "wrong type\(item): expected \(Self.typeName(type))")
+            throw VerdictError.planMalformed(location: location(key), key: key, reason: "wrong type\(item): expected \(Self.expected(key, type))")
         } catch let DecodingError.valueNotFound(type, context) {
             let key = context.codingPath.first?.stringValue ?? "(file)"
-            throw VerdictError.planMalformed(location: location(key), key: key, reason: "null: expected \(Self.typeName(type))")
+            throw VerdictError.planMalformed(location: location(key), key: key, reason: "null: expected \(Self.expected(key, type))")
         } catch let DecodingError.dataCorrupted(context) {
             let key = context.codingPath.first?.stringValue ?? "(file)"
             throw VerdictError.planMalformed(location: location(key), key: key, reason: context.debugDescription)
@@ -80,14 +80,14 @@ public struct ValidationPlan: Equatable, Sendable {
         }
     }
 
-    static func typeName(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: return "a string"
-        case is Int.Type: return "an integer"
-        case is Double.Type: return "a number"
-        case is [String].Type: return "a list of strings"
-        case is [String: Double].Type: return "an object of numbers"
-        default: return "\(type)"
+    /// What key `key` holds, for messages.
+    static func expected(_ key: String, _ type: Any.Type) -> String {
+        switch key {
+        case "rope", "text_files": return "a list of strings"
+        case "thresholds": return type is Double.Type ? "a number for each threshold" : "an object of threshold names to numbers"
+        case "dim": return "an integer"
+        case "base": return "a number"
+        default: return "a string"
         }
     }
 
