@@ -96,7 +96,8 @@ public struct LinePlot: Sendable {
         out += SVG.text(xAxis.label, x: (left + right) / 2, y: bottom + 40, anchor: "middle", size: 12)
         out += "<text x=\"16\" y=\"\(SVG.c((top + bottom) / 2))\" text-anchor=\"middle\" font-size=\"12\" "
             + "transform=\"rotate(-90 16 \(SVG.c((top + bottom) / 2)))\">\(Markup.escape(yAxis.label))</text>\n"
-        // Markers.
+        // Markers; horizontal labels alternate right and left so neighbours do not overlap.
+        var horizontalCount = 0
         for marker in markers {
             switch marker.direction {
             case .vertical:
@@ -106,7 +107,10 @@ public struct LinePlot: Sendable {
             case .horizontal:
                 let y = py(marker.value)
                 out += SVG.line(left, y, right, y, stroke: "#444444", dash: "6 3", width: 1.2)
-                out += SVG.text(marker.label, x: right - 4, y: y - 4, anchor: "end", size: 11, fill: "#222222")
+                let onLeft = horizontalCount % 2 == 1
+                horizontalCount += 1
+                out += SVG.text(marker.label, x: onLeft ? left + 4 : right - 4, y: y - 4, anchor: onLeft ? "start" : "end",
+                                size: 11, fill: "#222222")
             }
         }
         // Series, clipped to the plot area.

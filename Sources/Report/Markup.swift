@@ -44,9 +44,10 @@ public enum Markup {
     /// Tick labels: 1, 10, 100, 1k, 10k, 1M, 0.1, 0.01 …
     public static func compact(_ value: Double) -> String {
         let magnitude = abs(value)
-        if magnitude >= 1e6, magnitude < 1e15 { return trimmed(value / 1e6) + "M" }
+        if magnitude >= 1e9 { return String(format: "%.0e", value).replacingOccurrences(of: "e+0", with: "e").replacingOccurrences(of: "e+", with: "e") }
+        if magnitude >= 1e6 { return trimmed(value / 1e6) + "M" }
         if magnitude >= 1e3, magnitude < 1e6 { return trimmed(value / 1e3) + "k" }
-        if magnitude >= 1e15 || (magnitude > 0 && magnitude < 1e-3) { return String(format: "%.0e", value) }
+        if magnitude > 0, magnitude < 1e-3 { return String(format: "%.0e", value) }
         return trimmed(value)
     }
 

@@ -128,11 +128,11 @@ enum AnalyticChecks {
         let required = Double(reference.resolvablePairs) - loss
         let value = Double(analysis.resolvablePairs)
         let passed = value >= required
-        func distance(_ d: Int?) -> String { d.map { "\($0)" } ?? "beyond the window" }
+        func distance(_ d: Int?) -> String { d.map { "Δ = \($0)" } ?? "not within the window" }
         let reason = "\(analysis.resolvablePairs) of \(problem.geometry.pairCount) pairs are resolvable in a hann spectrum of the "
-            + "target window (trained window: \(reference.resolvablePairs)); the kernel envelope falls below K(0)/e at Δ = "
-            + "\(distance(analysis.envelope.firstCrossing)) and settles at \(distance(analysis.envelope.settling)) tokens "
-            + "(trained: \(distance(reference.envelope.firstCrossing)), \(distance(reference.envelope.settling)))"
+            + "target window (trained window: \(reference.resolvablePairs)); the kernel envelope first falls below K(0)/e at "
+            + "\(distance(analysis.envelope.firstCrossing)) and stays below from \(distance(analysis.envelope.settling)) "
+            + "(trained window: \(distance(reference.envelope.firstCrossing)), \(distance(reference.envelope.settling)))"
         return CheckResult(
             name: "resolvable-pairs", kind: .analytic, status: passed ? .passed : .failed, value: value, threshold: required,
             unit: "pairs", reason: reason,
