@@ -96,8 +96,13 @@ public struct ValidationReport {
         } else {
             out += "<p class=\"banner fail\">No candidate passes every check.</p>\n"
         }
-        if let first = verdict.candidates.first, let decision = first.decision {
-            out += "<p>Why first: \(e(first.candidate.spec)) \(e(decision)).</p>\n"
+        let decisions = verdict.candidates.compactMap { c in c.decision.map { (c, $0) } }
+        if !decisions.isEmpty {
+            out += "<p>What decided the order:</p>\n<ol class=\"decisions\">\n"
+            for (c, decision) in decisions {
+                out += "<li><code>\(e(c.candidate.spec))</code> above the next: \(e(decision)).</li>\n"
+            }
+            out += "</ol>\n"
         }
         let names = verdict.candidates.first?.checks.map(\.name) ?? []
         out += "<table class=\"ranking\">\n<caption>Candidates ranked (ok = passed, FAIL = failed, – = skipped)</caption>\n<thead><tr>"

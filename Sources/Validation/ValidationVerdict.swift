@@ -94,8 +94,8 @@ public struct ValidationVerdict: Sendable {
         if fa != fb {
             let better = fa < fb ? 0 : 1
             let worse = better == 0 ? b : a
-            return (better, "failed-checks", "fails \(min(fa, fb)) check(s) against \(max(fa, fb)) for "
-                + "\(worse.candidate.spec) (\(worse.failures.map(\.name).joined(separator: ", ")))")
+            return (better, "failed-checks", "fails \(min(fa, fb)) check(s); \(worse.candidate.spec) fails \(max(fa, fb)) "
+                + "(\(worse.failures.map(\.name).joined(separator: ", ")))")
         }
         for name in rankingOrder {
             guard let ca = a.check(name), let cb = b.check(name), ca.status != .skipped, cb.status != .skipped,
