@@ -196,4 +196,28 @@ final class CLIValidateTests: XCTestCase {
         let tooShort = try CLI.run(["validate", "--model", model, "--target-length", "128", "--text-file", short])
         XCTAssertEqual(tooShort.status, 65, tooShort.stderr)
     }
+
+    /// Real model (skipped when absent): SmolLM2-135M was trained at 8K, so on windows of 256
+    /// against 128 plain RoPE must not get worse (more context: lower NLL), while linear ×2
+    /// squeezes positions the model never saw squeezed and must cost clearly more.
+    func testEmpiricalChecksOnTheRealModel() throws {
+        let model = CLITokenizeTests.modelPath
+        guard FileManager.default.fileExists(atPath: model) else { throw XCTSkip("\(model) is absent: run scripts/fetch-model.sh") }
+        let sample = try String(contentsOfFile: CLITokenizeTests.repositoryRoot
+            .appendingPathComponent("Tests/Fixtures/text/sample.txt").path, encoding: .utf8)
+        let text = try write("sample.txt", String(sample.prefix(3000)))  // two 256-token windows
+        let result = try CLI.run(["validate", "--model", model, "--train-length", "128", "--target-length", "256",
+                                  "--text-file", text, "--rope", "none", "--rope", "linear:factor=2", "--budget", "1h", "--json"])
+        XCTAssert([0, 1].contains(result.status), result.stderr)
+        let candidates = try XCTUnwrap(try result.json()["candidates"] as? [[String: Any]])
+        func value(_ spec: String, _ name: String) throws -> Double {
+            let candidate = try XCTUnwrap(candidates.first { $0["spec"] as? String == spec })
+            let check = try XCTUnwrap((candidate["checks"] as? [[String: Any]])?.first { $0["name"] as? String == name })
+            return try XCTUnwrap(check["value"] as? Double, "\(spec) \(name): \(check)")
+        }
+        let plain = try value("none", "perplexity-at-target"), linear = try value("linear:factor=2", "perplexity-at-target")
+        XCTAssertLessThan(plain, 0.05, "plain RoPE at 256 on an 8K model")
+        XCTAssertGreaterThan(linear - plain, 0.1, "linear ×2 costs more than plain RoPE: \(linear) vs \(plain)")
+        XCTAssertLessThan(try value("none", "late-window-nll"), 0.1)
+    }
 }
