@@ -68,6 +68,6 @@ let package = Package(
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "RoPE", "TensorArchive"]),
         .testTarget(name: "ProbesTests", dependencies: ["Probes", "RoPEScopeTestSupport", "Inference", "Tokenizers", "GGUF", "TensorArchive", "RoPE"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "Report", "RoPE", "Analyzers"]),
-        .testTarget(name: "CLITests", dependencies: ["ropescope", "GGUF", "RoPEScopeTestSupport", "TensorArchive"]),
+        .testTarget(name: "CLITests", dependencies: ["ropescope", "Validation", "GGUF", "RoPEScopeTestSupport", "TensorArchive"]),
     ]
 )

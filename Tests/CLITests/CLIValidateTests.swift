@@ -1,6 +1,8 @@
 import Foundation
 import RoPEScopeTestSupport
+import Validation
 import XCTest
+@testable import ropescope
 
 /// `ropescope validate`: exit codes (0 pass, 1 none passes, README codes for bad input), the JSON
 /// of issue §1, plans, thresholds, the report file and the empirical checks on a tiny model.
@@ -219,5 +221,44 @@ final class CLIValidateTests: XCTestCase {
         XCTAssertLessThan(plain, 0.05, "plain RoPE at 256 on an 8K model")
         XCTAssertGreaterThan(linear - plain, 0.1, "linear ×2 costs more than plain RoPE: \(linear) vs \(plain)")
         XCTAssertLessThan(try value("none", "late-window-nll"), 0.1)
+    }
+
+    /// Bidirectional attention uses the masked-diffusion bound (mask token from the GGUF); without a
+    /// mask token the empirical checks are skipped with the reason, the analytic verdict still given.
+    func testBidirectionalEmpiricalChecks() throws {
+        let text = try write("text.txt", String(repeating: "hello validate, the quick brown fox. ", count: 12))
+        let masked = path("masked.gguf")
+        try Data(TinyModel.variant(metadata: ["tokenizer.ggml.mask_token_id": .uint32(0)])).write(to: URL(fileURLWithPath: masked))
+        let result = try CLI.run(["validate", "--model", masked, "--attention", "bidirectional", "--target-length", "128",
+                                  "--text-file", text, "--rope", "diffusion-ntk", "--json"])
+        XCTAssert([0, 1].contains(result.status), result.stderr)
+        let json = try result.json()
+        XCTAssert((json["notes"] as? [String] ?? []).contains { $0.contains("masked-diffusion") }, "\(json["notes"] ?? "")")
+        let checks = try XCTUnwrap((json["candidates"] as? [[String: Any]])?.first?["checks"] as? [[String: Any]])
+        let perplexity = try XCTUnwrap(checks.first { $0["name"] as? String == "perplexity-at-target" })
+        XCTAssert(perplexity["value"] is Double, "\(perplexity)")
+        XCTAssert((perplexity["reason"] as? String ?? "").contains("masked-diffusion bound"), "\(perplexity)")
+
+        let plain = path("plain.gguf")
+        try Data(TinyModel.gguf()).write(to: URL(fileURLWithPath: plain))
+        let skipped = try CLI.run(["validate", "--model", plain, "--attention", "bidirectional", "--target-length", "128",
+                                   "--text-file", text, "--rope", "diffusion-ntk", "--json"])
+        XCTAssert([0, 1].contains(skipped.status), skipped.stderr)
+        let skippedChecks = try XCTUnwrap((try skipped.json()["candidates"] as? [[String: Any]])?.first?["checks"] as? [[String: Any]])
+        let reason = try XCTUnwrap(skippedChecks.first { $0["name"] as? String == "perplexity-at-target" }?["reason"] as? String)
+        XCTAssert(reason.contains("mask token"), reason)
+    }
+
+    /// Every `VerdictError` maps to a README code in the one fallback table.
+    func testVerdictErrorsMapToREADMECodes() {
+        let cases: [(VerdictError, Int32)] = [
+            (.targetNotLonger(trainLength: 4, targetLength: 4), 64), (.targetTooLong(targetLength: 1, maximum: 0), 64),
+            (.unknownThreshold(name: "x", allowed: []), 64), (.invalidThreshold(name: "x", value: "1", allowed: "0...1"), 64),
+            (.invalidCandidate(spec: "x", message: "m"), 64), (.duplicateCandidate(spec: "a", canonical: "b"), 64),
+            (.noCandidates, 64), (.planUnreadable(path: "p", reason: "r"), 66),
+            (.planMalformed(location: "p:1:1", key: "k", reason: "r"), 65), (.invalidBudget(text: "x"), 64),
+            (.budgetTooSmall(budgetSeconds: 1, minimumSeconds: 2, what: "w"), 64), (.textTooShort(tokens: 1, needed: 2), 65),
+        ]
+        for (error, code) in cases { XCTAssertEqual(ExitMapping.code(for: error), code, "\(error)") }
     }
 }
