@@ -9,6 +9,7 @@ import os
 import pytest
 
 from report_checks import assert_figure_pixels, check_html, chromium, render, render_figures
+from tiny_gguf import write_tiny_llama
 
 EXPECTED = ["fig-wavelength", "fig-coverage-causal", "fig-coverage-bidirectional", "fig-envelope"]
 
@@ -41,6 +42,22 @@ def test_report_renders_in_chromium(report):
     assert render_figures(check_html(html), directory) == EXPECTED
     page = render(directory / "report.html", directory / "report.png", 1100, 2400, directory / "chromium-profile")
     assert_figure_pixels(page, "whole report")
+
+
+def test_empirical_report_draws_nll_by_position(ropescope, tmp_path):
+    """With --model and --text-file the report adds the NLL-by-position figure; it renders too."""
+    model, text = tmp_path / "tiny.gguf", tmp_path / "text.txt"
+    write_tiny_llama(model)
+    text.write_text("the quick brown fox jumps over the lazy dog. " * 8, encoding="utf-8")
+    result = ropescope("validate", "--model", model, "--target-length", "128", "--text-file", text, "--rope", "yarn:factor=2",
+                       "--rope", "linear:factor=2", "--report", tmp_path / "report.html", check=False)
+    assert result.returncode in (0, 1), result.stderr
+    svgs = check_html((tmp_path / "report.html").read_text(encoding="utf-8"))
+    if chromium() is None:
+        if os.environ.get("ROPESCOPE_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium is not installed")
+        pytest.skip("chromium not installed")
+    assert render_figures(svgs, tmp_path) == EXPECTED + ["fig-nll-position"]
 
 
 def test_blank_figure_is_caught(tmp_path):
