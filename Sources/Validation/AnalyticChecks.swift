@@ -13,12 +13,13 @@ public struct CandidateAnalysis: Sendable {
     public let envelope: EnvelopeSummary
 
     /// Computes everything for `candidate`. Throws `RoPEError` / `SpectraError`.
-    public init(candidate: ValidationCandidate, problem: ValidationProblem) throws {
+    public init(candidate: ValidationCandidate, problem: ValidationProblem, reference: TrainedReference) throws {
         let setup = try AnalysisSetup(geometry: problem.geometry, scaling: candidate.scaling,
                                       trainLength: problem.trainLength, targetLength: problem.targetLength)
         coverage = try CoverageAnalysis(setup)
         let measures = try WindowMeasures(inverseFrequency: candidate.frequencies.inverseFrequency,
-                                          regime: problem.regime, length: problem.targetLength)
+                                          regime: problem.regime, length: problem.targetLength,
+                                          relativeRankTolerance: reference.relativeRankTolerance)
         resolvablePairs = measures.resolvablePairs
         featureRank = measures.featureRank
         effectiveRank = measures.effectiveRank
@@ -42,7 +43,8 @@ public struct CandidateAnalysis: Sendable {
 /// 4. `resolvable-pairs` (`PairResolution`, hann): pairs a spectrum of the target window resolves,
 ///    at least the trained window's count (the kernel envelope is reported with it).
 /// 5. `feature-conditioning` (`PositionFeatureConditioning`): numerical rank of the cos/sin
-///    position features over the target window, at least the trained rank.
+///    position features over the target window, counted at the trained window's relative
+///    tolerance max(m_T, n)·ε, at least the trained rank.
 enum AnalyticChecks {
     static func evaluate(_ analysis: CandidateAnalysis, problem: ValidationProblem, reference: TrainedReference,
                          thresholds: ValidationThresholds) -> [CheckResult] {
@@ -153,7 +155,7 @@ enum AnalyticChecks {
         return CheckResult(
             name: "feature-conditioning", kind: .analytic, status: passed ? .passed : .failed, value: value, threshold: required,
             unit: "rank", reason: reason,
-            source: "singular values of [cos θ_iΔ, sin θ_iΔ] over the window, rank tolerance σ_1·max(m,n)·ε (numpy.linalg.matrix_rank)",
+            source: "singular values of [cos θ_iΔ, sin θ_iΔ] over the window; rank = #{σ_j > σ_1·max(m_T,n)·ε}, numpy.linalg.matrix_rank's tolerance for the trained window",
             preference: .higher)
     }
 

@@ -8,7 +8,8 @@ import Spectra
 ///
 /// ```
 /// resolvable  = #{i : PairResolution(θ, window(regime, T_train), hann).resolvable[i]}
-/// rank        = numerical rank of the position features F(θ) over T_train (PositionFeatureConditioning)
+/// rank        = numerical rank of the position features F(θ) over T_train (PositionFeatureConditioning):
+///               #{j : σ_j > σ_1·tol}, tol = max(m_T, n)·ε (numpy's matrix_rank default for this matrix)
 /// envelope    = upper envelope U(Δ) of K(Δ) = (2/d)·Σ_i cos(θ_i·Δ) over T_train (KernelDecay)
 /// ```
 public struct TrainedReference: Sendable {
@@ -19,6 +20,11 @@ public struct TrainedReference: Sendable {
     /// Numerical rank and effective rank of the trained position features.
     public let featureRank: Int
     public let effectiveRank: Double
+    /// tol = max(m_T, n)·ε, the relative rank tolerance of the trained features; candidates are
+    /// counted with the same tolerance, so a finer sampling of the same features (linear
+    /// interpolation over s·T) keeps the trained rank instead of losing it to a tolerance that
+    /// grows with the row count.
+    public let relativeRankTolerance: Double
     /// Kernel decay over the trained window.
     public let envelope: EnvelopeSummary
 
@@ -26,9 +32,11 @@ public struct TrainedReference: Sendable {
     public init(problem: ValidationProblem) throws {
         let theta = problem.geometry.inverseFrequency
         inverseFrequency = theta
-        let measures = try WindowMeasures(inverseFrequency: theta, regime: problem.regime, length: problem.trainLength)
+        let measures = try WindowMeasures(inverseFrequency: theta, regime: problem.regime, length: problem.trainLength,
+                                          relativeRankTolerance: nil)
         resolvablePairs = measures.resolvablePairs
         featureRank = measures.featureRank
+        relativeRankTolerance = measures.relativeRankTolerance
         effectiveRank = measures.effectiveRank
         envelope = measures.envelope
     }
@@ -68,14 +76,20 @@ struct WindowMeasures {
     let resolvablePairs: Int
     let featureRank: Int
     let effectiveRank: Double
+    let relativeRankTolerance: Double
     let envelope: EnvelopeSummary
 
-    init(inverseFrequency: [Double], regime: RelativeDistanceRegime, length: Int) throws {
+    /// `relativeRankTolerance` nil: this window's own max(m, n)·ε.
+    init(inverseFrequency: [Double], regime: RelativeDistanceRegime, length: Int, relativeRankTolerance: Double?) throws {
         let window = try RelativeDistanceWindow(regime: regime, length: length)
         resolvablePairs = try PairResolution(inverseFrequency: inverseFrequency, window: window, spectralWindow: .hann)
             .resolvableCount
         let conditioning = try PositionFeatureConditioning(inverseFrequency: inverseFrequency, regime: regime, length: length)
-        featureRank = conditioning.numericalRank
+        let tolerance = relativeRankTolerance
+            ?? Double(max(conditioning.rowCount, conditioning.columnCount)) * Double.ulpOfOne
+        let largest = conditioning.singularValues.first ?? 0
+        featureRank = conditioning.singularValues.filter { $0 > largest * tolerance }.count
+        self.relativeRankTolerance = tolerance
         effectiveRank = conditioning.effectiveRank
         let kernel = try RelativePositionKernel(inverseFrequency: inverseFrequency, window: window)
         envelope = EnvelopeSummary(try KernelDecay(kernel: kernel))

@@ -52,7 +52,7 @@ public struct ValidationVerdict: Sendable {
         let reference = try TrainedReference(problem: problem)
         self.reference = reference
         let judged = try candidates.map { candidate -> CandidateVerdict in
-            let analysis = try CandidateAnalysis(candidate: candidate, problem: problem)
+            let analysis = try CandidateAnalysis(candidate: candidate, problem: problem, reference: reference)
             let analytic = AnalyticChecks.evaluate(analysis, problem: problem, reference: reference, thresholds: thresholds)
             let measured = empirical[candidate.spec] ?? EmpiricalChecks.skipped(reason: empiricalSkipReason)
             return CandidateVerdict(candidate: candidate, analysis: analysis, checks: analytic + measured)
