@@ -26,8 +26,8 @@ public struct EmpiricalOutcome: Sendable {
 /// Runs `perplexity-at-target` and `late-window-nll` on the probe engine (`PerplexityGridRunner`,
 /// the `score` protocol cell by cell), scaled to a time budget.
 ///
-/// Estimator: chain-rule NLL for causal attention; the masked-diffusion bound (8 exact-count
-/// samples) for bidirectional attention. Baseline: the model's own (declared) scaling on windows
+/// Estimator: chain-rule NLL for causal attention; the masked-diffusion bound (exact-count
+/// samples, 8 by default, 2…32 as the budget allows) for bidirectional attention. Baseline: the model's own (declared) scaling on windows
 /// of T_train; each candidate on windows of T_target, all positions scored, the same windows for
 /// every candidate. Checks:
 /// ```
@@ -53,8 +53,10 @@ public struct EmpiricalRunner {
         self.budgetSeconds = budgetSeconds
     }
 
-    /// Masked-diffusion samples per window for bidirectional attention.
+    /// Masked-diffusion samples per window for bidirectional attention when the budget allows
+    /// (fewer down to 2 when it does not, more up to 32 once every window of the text is scored).
     public static let maskedSamples = 8
+    public static let maskedSampleRange = 2...32
 
     /// Seconds of one forward pass of `length` tokens, from a calibration pass of `calibrationLength` that took `seconds`.
     public static func passSeconds(length: Int, calibrationLength: Int, seconds: Double, configuration c: LlamaConfiguration) -> Double {
@@ -90,38 +92,57 @@ public struct EmpiricalRunner {
                     ($0.spec, EmpiricalChecks.skipped(reason: reason)) }), curves: [], notes: ["empirical checks skipped: \(reason)"])
             }
         }
-        let passes = Double(masked?.samples ?? 1)
         // Calibration: one short causal window.
         let calibrationLength = max(2, min(train, 256))
         let calibration = try PerplexityProbe(
             model: context.model, frequencies: context.frequencies(context.declaredScaling),
             scoring: ScoringProtocol(contextLength: calibrationLength, maximumWindows: 1)).run(tokens: tokens, bos: context.windowBOS)
-        func cost(_ length: Int) -> Double {
-            passes * Self.passSeconds(length: length, calibrationLength: calibrationLength, seconds: calibration.seconds,
-                                      configuration: context.configuration)
+        func pass(_ length: Int) -> Double {
+            Self.passSeconds(length: length, calibrationLength: calibrationLength, seconds: calibration.seconds,
+                             configuration: context.configuration)
         }
-        let (trainCost, targetCost) = (cost(train), cost(target))
-        let minimum = trainCost + targetCost + calibration.seconds
+        let (trainPass, targetPass) = (pass(train), pass(target))
+        let fewestPasses = masked == nil ? 1.0 : Double(Self.maskedSampleRange.lowerBound)
+        let minimum = fewestPasses * (trainPass + targetPass) + calibration.seconds
         guard budgetSeconds >= minimum else {
             throw VerdictError.budgetTooSmall(budgetSeconds: budgetSeconds, minimumSeconds: minimum,
                                               what: "one baseline window of \(train) and one candidate window of \(target) tokens "
+                                                + (masked == nil ? "" : "at \(Int(fewestPasses)) masked samples each ")
                                                 + "(estimated on this machine from a \(calibrationLength)-token pass)")
         }
         let available = tokens.count / target
         let spend = budgetSeconds - calibration.seconds
-        let affordable = Int(((spend - trainCost) / targetCost).rounded(.down))
-        let runCount = min(candidates.count, max(1, affordable))
-        let windows = max(1, min(available, Int((spend / (trainCost + Double(runCount) * targetCost)).rounded(.down))))
+        // Forward passes per window that the budget buys with every candidate run once.
+        let slots = spend / (trainPass + Double(candidates.count) * targetPass)
+        var samples = 1, windows = 1, runCount = candidates.count
+        if slots < fewestPasses {
+            samples = Int(fewestPasses)
+            runCount = max(1, Int(((spend / fewestPasses - trainPass) / targetPass).rounded(.down)))
+        } else if masked == nil {
+            windows = min(available, Int(slots.rounded(.down)))
+        } else {
+            // Samples first up to the default, then windows, then samples again up to the maximum.
+            samples = min(Self.maskedSamples, Int(slots.rounded(.down)))
+            windows = max(1, min(available, Int((slots / Double(samples)).rounded(.down))))
+            if windows == available {
+                samples = max(samples, min(Self.maskedSampleRange.upperBound, Int((slots / Double(available)).rounded(.down))))
+            }
+        }
+        if var options = masked {
+            options.samples = samples
+            masked = options
+        }
+        let runCost = Double(windows * samples) * (trainPass + Double(runCount) * targetPass)
         notes.append("empirical: \(windows) window(s) of \(target) tokens per candidate (text holds \(available)), "
-            + "estimator \(estimator.rawValue), estimated \(Int((Double(windows) * (trainCost + Double(runCount) * targetCost)).rounded()))s "
-            + "of a \(Int(budgetSeconds))s budget")
+            + "estimator \(estimator.rawValue)" + (masked == nil ? "" : " with \(samples) masked samples per window")
+            + ", estimated \(Int(runCost.rounded()))s of a \(Int(budgetSeconds))s budget")
         if windows < available { notes.append("budget: \(available - windows) further window(s) per candidate not scored") }
-        let running = Array(candidates.prefix(runCount))
         let skipped = candidates.dropFirst(runCount)
         if !skipped.isEmpty {
             notes.append("budget: no empirical checks for \(skipped.map(\.spec).joined(separator: ", ")) "
-                + "(each needs ≈ \(Int(targetCost.rounded(.up)) * windows)s more)")
+                + "(each needs ≈ \(Int((targetPass * Double(windows * samples)).rounded(.up)))s more)")
         }
+        let running = Array(candidates.prefix(runCount))
 
         let specs = [GridSpec(label: "trained", source: .declared)]
             + running.map { GridSpec(label: $0.canonicalSpec, source: .user($0.canonicalSpec)) }
