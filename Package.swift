@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "BLASRuntime", "RoPE", "GGUF", "RoPEScopeTestSupport"]),
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "RoPE", "TensorArchive"]),
         .testTarget(name: "ProbesTests", dependencies: ["Probes", "RoPEScopeTestSupport", "Inference", "Tokenizers", "GGUF", "TensorArchive", "RoPE"]),
-        .testTarget(name: "ValidationTests", dependencies: ["Validation", "Report", "RoPE", "Analyzers"]),
+        .testTarget(name: "ValidationTests", dependencies: ["Validation", "Report", "RoPE", "Analyzers", "Probes", "Inference"]),
         .testTarget(name: "CLITests", dependencies: ["ropescope", "Validation", "GGUF", "RoPEScopeTestSupport", "TensorArchive"]),
     ]
 )
