@@ -43,6 +43,16 @@ public struct ValidationReport {
             ("critical dimension d_crit(m)", "\(p.criticalDimension) (critical pair \(p.criticalDimension / 2))"),
         ]
         for (name, value) in facts { out += "<tr><th scope=\"row\">\(e(name))</th><td>\(e(value))</td></tr>\n" }
+        out += "</tbody></table>\n"
+        out += "<table class=\"candidates\">\n<caption>Candidates as resolved (canonical spec, single base b' where the "
+            + "method has one, attention factor on cos/sin)</caption>\n<thead><tr><th scope=\"col\">candidate</th>"
+            + "<th scope=\"col\">canonical spec</th><th scope=\"col\">base b'</th><th scope=\"col\">attention factor</th></tr></thead>\n<tbody>\n"
+        for c in verdict.candidates {
+            let f = c.candidate.frequencies
+            out += "<tr><td><code>\(e(c.candidate.spec))</code></td><td><code>\(e(c.candidate.canonicalSpec))</code></td>"
+                + "<td>\(f.effectiveBase.map { e(Markup.number($0, digits: 5)) } ?? "per-pair")</td>"
+                + "<td>\(e(Markup.number(f.attentionFactor, digits: 4)))</td></tr>\n"
+        }
         out += "</tbody></table>\n</section>\n"
         out += checkSection("critical-pair-bound", "Extrapolation bound of the critical pair",
                             "The critical pair c = d_crit/2 is the first pair that did not complete a full period in training. "
