@@ -42,10 +42,15 @@ let package = Package(
         .target(name: "Inference", dependencies: ["RoPE", "BLASRuntime", "CBLAS", "CVectorKernels", "GGUF"]),
         .target(name: "Analyzers", dependencies: ["RoPE", "Spectra", "TensorArchive"]),
         .target(name: "Probes", dependencies: ["RoPE", "Inference", "Tokenizers", "GGUF", "TensorArchive"]),
+        // The pre-flight verdict of `validate`: candidates × analytic/empirical checks, ranked.
+        .target(name: "Validation", dependencies: ["RoPE", "Spectra", "Analyzers", "Probes", "Inference"]),
+        // Self-contained HTML + inline SVG figures drawn by ropescope (the `validate --report`).
+        .target(name: "Report", dependencies: ["Validation", "RoPE"]),
         .executableTarget(
             name: "ropescope",
             dependencies: [
                 "RoPE", "Spectra", "TensorArchive", "Analyzers", "GGUF", "Tokenizers", "Inference", "Probes", "CBLAS", "BLASRuntime",
+                "Validation", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,6 +67,7 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "BLASRuntime", "RoPE", "GGUF", "RoPEScopeTestSupport"]),
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "RoPE", "TensorArchive"]),
         .testTarget(name: "ProbesTests", dependencies: ["Probes", "RoPEScopeTestSupport", "Inference", "Tokenizers", "GGUF", "TensorArchive", "RoPE"]),
-        .testTarget(name: "CLITests", dependencies: ["ropescope", "GGUF", "RoPEScopeTestSupport", "TensorArchive"]),
+        .testTarget(name: "ValidationTests", dependencies: ["Validation", "Report", "RoPE", "Analyzers", "Probes", "Inference"]),
+        .testTarget(name: "CLITests", dependencies: ["ropescope", "Validation", "GGUF", "RoPEScopeTestSupport", "TensorArchive"]),
     ]
 )

@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian machine that has Swift: native libraries from apt and the
 # pinned Python environment (.venv) used by the tests, notebooks and benchmarks.
-# Usage: scripts/setup.sh [--no-python]
+# Usage: scripts/setup.sh [--no-python] [--with-browser]
+# --with-browser (the test command) also installs Debian's chromium, which renders the
+# `validate --report` HTML headless in Tests/python/test_validate_report.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_packages=(libopenblas-dev liblapacke-dev libfftw3-dev libhdf5-dev pkg-config)
 want_python=1
-[[ "${1:-}" == "--no-python" ]] && want_python=0
+for argument in "$@"; do
+    case "$argument" in
+        --no-python) want_python=0 ;;
+        --with-browser) apt_packages+=(chromium) ;;
+        *) echo "setup: unknown option $argument (allowed --no-python, --with-browser)" >&2; exit 64 ;;
+    esac
+done
 if [[ $want_python == 1 ]]; then apt_packages+=(python3 python3-venv python3-pip); fi
 
 missing=()

@@ -3,7 +3,7 @@
 # (h5py, xarray, numpy) and the notebook on a small sweep. Fails if any part fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --with-browser
 # The real-model checks (GGUF table, tokenizer and logits against llama.cpp) need the default
 # model; tests skip with a message when it is absent, so a failed fetch only warns.
 PYTHON=.venv/bin/python scripts/fetch-model.sh >/dev/null || echo "warning: model fetch failed; real-model tests will skip" >&2
@@ -18,4 +18,5 @@ swift test --skip-build 2>&1 | tee "$artifacts/swift-test.log"
 
 echo "== python tests" >&2
 export ROPESCOPE_BIN="$(swift build --show-bin-path)/ropescope"
+export ROPESCOPE_REQUIRE_BROWSER=1  # the report render test fails, not skips, without chromium
 .venv/bin/python -m pytest -q Tests/python

@@ -6,17 +6,22 @@
 /// non-JSON tokens, control characters in strings, nesting deeper than `maximumDepth`, and
 /// anything after the top-level value. On success it returns where each value sits, keyed by
 /// its path (`methods[0].spec`, `spectrum.length`; the root is ""), for locating later errors.
-struct StrictJSON {
+public struct StrictJSON {
     /// A position in the text, both 1-based.
-    struct Position: Equatable, Sendable {
-        var line: Int
-        var column: Int
+    public struct Position: Equatable, Sendable {
+        public var line: Int
+        public var column: Int
+
+        public init(line: Int, column: Int) {
+            self.line = line
+            self.column = column
+        }
     }
 
     /// What is wrong and where.
-    struct Failure: Error, Equatable {
-        var position: Position
-        var reason: String
+    public struct Failure: Error, Equatable {
+        public var position: Position
+        public var reason: String
     }
 
     static let maximumDepth = 256
@@ -30,7 +35,7 @@ struct StrictJSON {
     private init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     /// Checks `bytes`; returns the position of every key (object members) or value (array elements).
-    static func check(_ bytes: [UInt8]) throws -> [String: Position] {
+    public static func check(_ bytes: [UInt8]) throws -> [String: Position] {
         try checkUTF8(bytes)
         var scanner = StrictJSON(bytes)
         scanner.skipWhitespace()
@@ -41,7 +46,7 @@ struct StrictJSON {
     }
 
     /// Position of byte `offset` (line and Unicode-scalar column).
-    static func position(of offset: Int, in bytes: [UInt8]) -> Position {
+    public static func position(of offset: Int, in bytes: [UInt8]) -> Position {
         var line = 1, column = 1
         for byte in bytes[..<min(offset, bytes.count)] {
             if byte == UInt8(ascii: "\n") {

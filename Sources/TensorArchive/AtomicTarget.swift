@@ -87,3 +87,27 @@ struct AtomicTarget {
         TemporaryFileRegistry.unregister(registration)
     }
 }
+
+extension OutputTarget {
+    /// Writes `data` to `path` atomically: a registered hidden temporary file beside it (deleted on
+    /// SIGINT/SIGTERM/SIGHUP and on any failure), flushed and renamed over the target. Throws the
+    /// `TensorArchiveError` of `OutputTarget.check`'s rules, or `.commitFailed` / `.cannotCreateFile`.
+    public static func writeAtomically(_ data: Data, to path: String) throws {
+        let target = try AtomicTarget.prepare(path: path)
+        do {
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: target.temporaryPath))
+            defer { try? handle.close() }
+            try handle.write(contentsOf: data)
+            try handle.synchronize()
+        } catch {
+            target.removeTemporary()
+            throw TensorArchiveError.cannotCreateFile(path: path, reason: "writing the temporary file failed (\(error))")
+        }
+        do {
+            try target.commit()
+        } catch {
+            target.removeTemporary()
+            throw error
+        }
+    }
+}

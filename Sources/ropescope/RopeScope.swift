@@ -20,7 +20,7 @@ struct RopeScope: ParsableCommand {
         subcommands: [
             RopeCommand.self, CoverageCommand.self, SpectrumCommand.self, ConditioningCommand.self,
             ScaleCommand.self, SweepCommand.self, InspectCommand.self, TokenizeCommand.self, ScoreCommand.self,
-            ProbeCommand.self, MergeCommand.self, SystemCommand.self,
+            ProbeCommand.self, MergeCommand.self, ValidateCommand.self, SystemCommand.self,
         ]
     )
 

@@ -1,6 +1,7 @@
 import Analyzers
 import ArgumentParser
 import Foundation
+import Validation
 import GGUF
 import Inference
 import Probes
@@ -139,6 +140,7 @@ enum ExitMapping {
             case .unwritable: return outputFailed
             default: return malformedInput
             }
+        case let error as VerdictError: return error.exitCode
         case is TokenizerError, is DecodingError: return malformedInput
         case let error as CocoaError where (error as NSError).domain == NSCocoaErrorDomain && error.isFileError:
             return error.code.rawValue >= CocoaError.fileWriteUnknown.rawValue ? outputFailed : unreadableInput
