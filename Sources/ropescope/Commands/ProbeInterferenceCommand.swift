@@ -29,8 +29,8 @@ struct ProbeInterferenceCommand: ParsableCommand {
     @Option(name: .customLong("text-file"), help: ArgumentHelp("One file holding every document, cut on --separator.", valueName: "file"))
     var textFile: String?
 
-    @Option(help: ArgumentHelp("Separator of --text-file (e.g. % for fortune files); pieces are trimmed, empty ones dropped.",
-                               valueName: "text"))
+    @Option(help: ArgumentHelp(#"Separator of --text-file (e.g. % for fortune files, '\n\n' for blank lines; escapes \n \t \\); "#
+                               + "pieces are trimmed, empty ones dropped.", valueName: "text"))
     var separator: String?
 
     @Option(name: .customLong("context-length"), parsing: .unconditionalSingleValue,
@@ -87,6 +87,27 @@ struct ProbeInterferenceCommand: ParsableCommand {
         return values
     }
 
+    /// `\n`, `\t` and `\\` in a separator become a newline, a tab and a backslash (other text is kept).
+    static func unescaped(_ text: String) -> String {
+        var result = "", escaping = false
+        for character in text {
+            if escaping {
+                switch character {
+                case "n": result.append("\n")
+                case "t": result.append("\t")
+                case "\\": result.append("\\")
+                default: result.append("\\"); result.append(character)
+                }
+                escaping = false
+            } else if character == "\\" {
+                escaping = true
+            } else {
+                result.append(character)
+            }
+        }
+        return escaping ? result + "\\" : result
+    }
+
     static func list<T: RawRepresentable & CaseIterable>(_ text: String, flag: String, as: T.Type) throws -> [T] where T.RawValue == String {
         let values = try text.split(separator: ",", omittingEmptySubsequences: false).map { item in
             guard let value = T(rawValue: String(item)) else {
@@ -102,7 +123,8 @@ struct ProbeInterferenceCommand: ParsableCommand {
         let lengths = try lengths()
         let packings = try Self.list(packing, flag: "--packing", as: DocumentPacking.self)
         let modes = try Self.list(positions, flag: "--positions", as: PositionMode.self)
-        let source: DocumentSource = documents.map { .directory($0) } ?? textFile.map { .split(file: $0, separator: separator ?? "") }
+        let source: DocumentSource = documents.map { .directory($0) }
+            ?? textFile.map { .split(file: $0, separator: Self.unescaped(separator ?? "")) }
             ?? .files(documentFiles)
         let loaded = try ProbeFailure.call { try InterferenceDocuments.load(source, read: TextSource.read) }
         let context = try modelOptions.context()
