@@ -89,6 +89,19 @@ final class CLIInterferenceTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(try fromDirectory.json()["cells"] as? [[String: Any]]).count, 2)
     }
 
+    /// `--separator '\n\n'` (escapes decoded) cuts on blank lines; a literal `\n` in the text is not a separator.
+    func testSeparatorEscapesSplitOnBlankLines() throws {
+        let paragraphs = try text("paragraphs.txt", "First paragraph,\nstill first.\n\nSecond one.\n\n\n\nThird, with \\n inside.\n")
+        let result = try run([try model(), "--text-file", paragraphs, "--separator", #"\n\n"#, "--context-length", "64",
+                              "--packing", "mask", "--positions", "restart", "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let cells = try XCTUnwrap(try result.json()["cells"] as? [[String: Any]])
+        XCTAssertEqual(cells.first?["documents"] as? Int, 3)
+        // Byte-level tiny vocabulary: tokens = UTF-8 bytes; scored = bytes − 1 per document.
+        let expected = ["First paragraph,\nstill first.", "Second one.", "Third, with \\n inside."].reduce(0) { $0 + $1.utf8.count - 1 }
+        XCTAssertEqual(cells.first?["tokens"] as? Int, expected)
+    }
+
     func testBadDocumentsExit65Or66AndLeaveNoOutput() throws {
         let model = try model()
         let good = try text("good.txt", "a fine document.")
