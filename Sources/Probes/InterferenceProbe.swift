@@ -61,6 +61,14 @@ public struct InterferenceRunner: Sendable {
                 allowed: "causal for chain-rule, bidirectional for masked-diffusion")
         default: break
         }
+        guard tokens.count == definition.documents.count else {
+            throw ProbeError.invalidParameter(name: "token lists", value: "\(tokens.count)",
+                                              allowed: "one per document (\(definition.documents.count))")
+        }
+        if let short = tokens.indices.first(where: { tokens[$0].count < 2 }) {
+            throw ProbeError.invalidDocument(label: definition.documents[short].label,
+                                             reason: "\(tokens[short].count) tokens: allowed documents of at least 2 tokens")
+        }
         let layouts = try definition.contextLengths.map {
             try InterferenceLayout(tokenCounts: tokens.map(\.count), contextLength: $0, seed: definition.seed)
         }
