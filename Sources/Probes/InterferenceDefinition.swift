@@ -3,6 +3,7 @@ import Inference
 
 /// Everything that decides the numbers of a `probe interference` run (stored in its archive).
 public struct InterferenceDefinition: Codable, Equatable, Sendable {
+    /// SHA-256 of the model file (or a note when no file is written).
     public var modelSHA256: String
     /// Documents in load order: label, SHA-256 of the text, tokens (before truncation to L).
     public var documents: [GridText]
@@ -10,7 +11,9 @@ public struct InterferenceDefinition: Codable, Equatable, Sendable {
     public var spec: String?
     /// Window lengths L, tokens, in the order given.
     public var contextLengths: [Int]
+    /// The packing axis, in the order given.
     public var packings: [DocumentPacking]
+    /// The position-mode axis, in the order given.
     public var positions: [PositionMode]
     /// Seed of the document order (and, for masked diffusion, of the masks).
     public var seed: UInt64
@@ -25,6 +28,7 @@ public struct InterferenceDefinition: Codable, Equatable, Sendable {
     /// Lower edges of the position bins (document and window positions), ascending, first 1.
     public var positionBinEdges: [Int]
 
+    /// A definition; `estimator` sets `estimator` (its name) and `maskedDiffusion` (its options).
     public init(modelSHA256: String, documents: [GridText], spec: String?, contextLengths: [Int], packings: [DocumentPacking],
                 positions: [PositionMode], seed: UInt64, attention: AttentionDirection, estimator: InterferenceEstimator,
                 eodToken: Int32?, positionBinEdges: [Int]) {
@@ -68,13 +72,17 @@ public struct InterferenceDefinition: Codable, Equatable, Sendable {
 
 /// One cell of an interference run: a packing × position mode × context length, all documents.
 public struct InterferenceCell: Equatable, Sendable {
+    /// The cell's packing.
     public var packing: DocumentPacking
+    /// The cell's position mode.
     public var positions: PositionMode
+    /// L, tokens.
     public var contextLength: Int
     /// Canonical spec the cell ran with.
     public var resolvedSpec: String
     /// Documents scored (all of them: each lies in exactly one window).
     public var documents: Int
+    /// Packed windows of the layout.
     public var windows: Int
     /// Forward-pass wall time of the packed windows, seconds (differs between runs).
     public var seconds: Double

@@ -7,6 +7,7 @@ public struct InterferenceDocument: Equatable, Sendable {
     /// The document's UTF-8 text, as read (split pieces are trimmed, see `InterferenceDocuments.split`).
     public var text: String
 
+    /// A document named `label` holding `text`.
     public init(label: String, text: String) {
         self.label = label
         self.text = text

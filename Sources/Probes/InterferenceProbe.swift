@@ -24,11 +24,14 @@ import RoPE
 /// Cost per context length: Σ_d len_d tokens alone plus (packings × position modes) passes over
 /// every window (× n samples for masked diffusion).
 public struct InterferenceRunner: Sendable {
+    /// Model, tokenizer and spec resolution.
     public let context: ProbeContext
+    /// What to run.
     public let definition: InterferenceDefinition
     /// Token ids of each document (untruncated), aligned with `definition.documents`.
     public let tokens: [[Int32]]
 
+    /// A runner over `tokens` (from `InterferenceDocuments.tokenize`).
     public init(context: ProbeContext, definition: InterferenceDefinition, tokens: [[Int32]]) {
         self.context = context
         self.definition = definition

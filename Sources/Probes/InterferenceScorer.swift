@@ -33,8 +33,11 @@ public enum InterferenceEstimator: Equatable, Sendable {
 ///   every document's sample-i mask applied at once; value_j = (1/n)·Σ_i [j ∈ M_i]·CE_ij / t_i
 ///   (row o+j, or o+j−1 when the GGUF shifts logits). The mean over j is the document's bound.
 public struct InterferenceScorer: Sendable {
+    /// The model scored.
     public let model: LlamaModel
+    /// θ′ and attention factor of the spec, the same alone and packed.
     public let frequencies: RoPEFrequencies
+    /// Chain rule or masked diffusion.
     public let estimator: InterferenceEstimator
 
     /// Throws `ProbeError.invalidParameter` for a mask token outside the vocabulary.
