@@ -37,6 +37,12 @@ public enum ProbeError: Error, Equatable, CustomStringConvertible, Sendable {
     case unwritable(path: String, reason: String)
     /// A `--config` file key has a bad value, or is unknown.
     case invalidConfiguration(path: String, key: String, reason: String)
+    /// A document of `probe interference` cannot be used (not UTF-8, too few tokens).
+    case invalidDocument(label: String, reason: String)
+    /// `probe interference` got fewer than 2 documents from `source`.
+    case tooFewDocuments(count: Int, source: String)
+    /// `--packing eod` on a model whose GGUF has no end-of-document token (`key`) and no override.
+    case missingEndOfDocumentToken(key: String)
 
     public var description: String {
         switch self {
@@ -73,6 +79,12 @@ public enum ProbeError: Error, Equatable, CustomStringConvertible, Sendable {
                 + "allowed a complete set of shards"
         case let .unwritable(path, reason): return "could not write '\(path)': \(reason)"
         case let .invalidConfiguration(path, key, reason): return "config '\(path)': key '\(key)': \(reason)"
+        case let .invalidDocument(label, reason): return "document '\(label)': \(reason)"
+        case let .tooFewDocuments(count, source):
+            return "\(source) gives \(count) document\(count == 1 ? "" : "s"): allowed at least 2 (packing needs neighbours)"
+        case let .missingEndOfDocumentToken(key):
+            return "the model has no end-of-document token (GGUF metadata '\(key)' is absent): --packing eod needs one; "
+                + "allowed a GGUF that sets it, or --eod-token ID (0..<vocabulary size)"
         }
     }
 

@@ -13,7 +13,7 @@ struct MaskedEstimatorOptions: ParsableArguments {
                                valueName: "rule"))
     var maskCount: MaskRule?
 
-    @Option(parsing: .unconditional, help: "Seed of the masks (same seed, same masks; default 0).")
+    @Option(parsing: .unconditional, help: "Seed of the masks (same seed, same masks; default 0); probe interference also orders its documents by it.")
     var seed: UInt64?
 
     @Option(parsing: .unconditional, help: "Mask token id when the GGUF has no tokenizer.ggml.mask_token_id (or to override it).")
