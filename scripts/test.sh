@@ -7,6 +7,9 @@ scripts/setup.sh
 # The real-model checks (GGUF table, tokenizer and logits against llama.cpp) need the default
 # model; tests skip with a message when it is absent, so a failed fetch only warns.
 PYTHON=.venv/bin/python scripts/fetch-model.sh >/dev/null || echo "warning: model fetch failed; real-model tests will skip" >&2
+# llama.cpp's vocabulary tests (ggml-vocab-*.gguf with .inp/.out) for LlamaCppVocabularyTests;
+# they skip with a message when the files are absent.
+PYTHON=.venv/bin/python scripts/fetch-vocab-tests.sh >/dev/null || echo "warning: vocabulary test fetch failed; LlamaCppVocabularyTests will skip" >&2
 
 artifacts=$(mktemp -d "${TMPDIR:-/tmp}/ropescope-test.XXXXXX")
 trap 'rm -rf "$artifacts"' EXIT
