@@ -22,3 +22,11 @@ swift test --skip-build 2>&1 | tee "$artifacts/swift-test.log"
 echo "== python tests" >&2
 export ROPESCOPE_BIN="$(swift build --show-bin-path)/ropescope"
 .venv/bin/python -m pytest -q Tests/python
+
+echo "== fuzz (short budget)" >&2
+# libFuzzer + AddressSanitizer on the GGUF reader, the dequantisers and the tokenizers, seeded
+# from the committed corpus (Fuzz/corpus); the long runs recorded in the README use the same
+# script with RUNS=1000000. Linux only (the toolchain's libclang_rt.fuzzer_no_main).
+if [[ "$(uname -s)" == Linux ]]; then
+    FUZZ_SECONDS="${FUZZ_SECONDS:-10}" scripts/fuzz.sh all
+fi
