@@ -7,6 +7,9 @@ scripts/setup.sh --with-browser
 # The real-model checks (GGUF table, tokenizer and logits against llama.cpp) need the default
 # model; tests skip with a message when it is absent, so a failed fetch only warns.
 PYTHON=.venv/bin/python scripts/fetch-model.sh >/dev/null || echo "warning: model fetch failed; real-model tests will skip" >&2
+# llama.cpp's vocabulary tests (ggml-vocab-*.gguf with .inp/.out) for LlamaCppVocabularyTests;
+# they skip with a message when the files are absent.
+PYTHON=.venv/bin/python scripts/fetch-vocab-tests.sh >/dev/null || echo "warning: vocabulary test fetch failed; LlamaCppVocabularyTests will skip" >&2
 
 artifacts=$(mktemp -d "${TMPDIR:-/tmp}/ropescope-test.XXXXXX")
 trap 'rm -rf "$artifacts"' EXIT
@@ -20,3 +23,11 @@ echo "== python tests" >&2
 export ROPESCOPE_BIN="$(swift build --show-bin-path)/ropescope"
 export ROPESCOPE_REQUIRE_BROWSER=1  # the report render test fails, not skips, without chromium
 .venv/bin/python -m pytest -q Tests/python
+
+echo "== fuzz (short budget)" >&2
+# libFuzzer + AddressSanitizer on the GGUF reader, the dequantisers and the tokenizers, seeded
+# from the committed corpus (Fuzz/corpus); the long runs recorded in the README use the same
+# script with RUNS=1000000. Linux only (the toolchain's libclang_rt.fuzzer_no_main).
+if [[ "$(uname -s)" == Linux ]]; then
+    FUZZ_SECONDS="${FUZZ_SECONDS:-10}" scripts/fuzz.sh all
+fi

@@ -23,6 +23,9 @@ public enum ByteLevelAlphabet {
         return table.map { Unicode.Scalar($0) ?? "\u{FFFD}" }
     }()
 
+    /// `utf8ForByte[b]` is the UTF-8 of byte `b`'s alphabet scalar (1 or 2 bytes); 256 entries.
+    static let utf8ForByte: [[UInt8]] = scalarForByte.map { Array(String(Character($0)).utf8) }
+
     /// The byte whose alphabet scalar is `scalar`, or `nil` when `scalar` is not in the alphabet.
     public static func byte(for scalar: Unicode.Scalar) -> UInt8? {
         let value = scalar.value

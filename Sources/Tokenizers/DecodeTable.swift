@@ -1,8 +1,9 @@
-/// The bytes each token decodes to, as llama.cpp `token_to_piece` for a BPE vocabulary
-/// (`src/llama-vocab.cpp`), stored flat: token `i` is `bytes[offsets[i]..<offsets[i + 1]]`.
+/// The bytes each token decodes to, as llama.cpp `token_to_piece` (`src/llama-vocab.cpp`), stored
+/// flat: token `i` is `bytes[offsets[i]..<offsets[i + 1]]`.
 ///
-/// - normal: each scalar of the text through the inverse byte-level mapping; a scalar outside
-///   the alphabet becomes `[UNK_BYTE_0x<utf8 hex><token text>]`, llama.cpp's marker;
+/// - normal: byte-level BPE maps each scalar of the text through the inverse byte-level mapping
+///   (a scalar outside the alphabet becomes `[UNK_BYTE_0x<utf8 hex><token text>]`, llama.cpp's
+///   marker); SentencePiece writes the text with each `▁` replaced by a space;
 /// - user-defined: the text itself;
 /// - control, unknown: the text itself, emitted only when special tokens are rendered;
 /// - byte (`<0xHH>`): the byte HH;
@@ -13,13 +14,17 @@ struct DecodeTable: Sendable {
     /// Control and unknown tokens: skipped unless special tokens are rendered.
     let isSpecial: [Bool]
 
-    init(tokens: [String], types: [TokenType]) {
+    init(tokens: [String], types: [TokenType], model: TokenizerModel) {
         var bytes: [UInt8] = []
         var offsets: [Int] = [0]
         bytes.reserveCapacity(tokens.count * 6)
         offsets.reserveCapacity(tokens.count + 1)
         for (text, type) in zip(tokens, types) {
             switch type {
+            case .normal where model == .sentencePiece:
+                for scalar in text.unicodeScalars {
+                    if scalar == "\u{2581}" { bytes.append(0x20) } else { bytes.append(contentsOf: String(scalar).utf8) }
+                }
             case .normal:
                 Self.appendByteLevelDecoding(of: text, to: &bytes)
             case .userDefined, .control, .unknown:
@@ -54,8 +59,16 @@ struct DecodeTable: Sendable {
 }
 
 extension BPETokenizer {
+    /// llama.cpp `llama_detokenize`'s `remove_space`: SentencePiece with a space prefix.
+    var removesLeadingSpace: Bool {
+        if case let .sentencePiece(model) = tables.encoding { return model.addSpacePrefix }
+        return false
+    }
+
     /// The bytes of `ids` concatenated (llama.cpp `llama_detokenize` with `remove_special = false`
-    /// and `unparse_special = renderSpecialTokens`, without space clean-up).
+    /// and `unparse_special = renderSpecialTokens`, without space clean-up). For a SentencePiece
+    /// vocabulary that adds a space prefix, one leading space of the first token's piece is
+    /// dropped, so `decode(encode(s)) == s`.
     /// - Parameters:
     ///   - ids: token ids, each in `0..<vocabularySize`.
     ///   - renderSpecialTokens: emit the text of control and unknown tokens (e.g. `<|im_start|>`);
@@ -73,7 +86,10 @@ extension BPETokenizer {
             }
             let index = Int(id)
             if table.isSpecial[index] && !renderSpecialTokens { continue }
-            output.append(contentsOf: table.bytes[table.offsets[index]..<table.offsets[index + 1]])
+            var start = table.offsets[index]
+            let end = table.offsets[index + 1]
+            if position == 0 && removesLeadingSpace && start < end && table.bytes[start] == 0x20 { start += 1 }
+            output.append(contentsOf: table.bytes[start..<end])
         }
         return output
     }

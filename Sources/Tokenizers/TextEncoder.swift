@@ -1,9 +1,15 @@
 /// Encodes raw text fragments (no user-defined tokens inside) into token ids: UTF-8 → scalars and
 /// their classes → pre-tokenizer words → byte-level BPE per word (memoised by `WordCache`). Holds
 /// reusable buffers, so one instance serves a whole `encode` call without per-word allocations.
+///
+/// With `wholeWordLookup` (llama.cpp `ignore_merges`, LLaMA 3), a word whose byte-level text is a
+/// vocabulary token is emitted as that token and the merges are skipped.
 struct TextEncoder {
     let preTokenizer: PreTokenizer
     let merger: BPEMerger
+    let wholeWordLookup: TokenLookup?
+    /// The current word in the byte-level alphabet, for `wholeWordLookup`.
+    private var byteLevelWord: [UInt8] = []
     private var scalars: [UInt32] = []
     private var classes: [UInt8] = []
     /// UTF-8 offset of each scalar, plus the end offset; `scalars.count + 1` entries.
@@ -12,9 +18,10 @@ struct TextEncoder {
     private var workspace = BPEMerger.Workspace()
     private var cache = WordCache()
 
-    init(preTokenizer: PreTokenizer, merger: BPEMerger) {
+    init(preTokenizer: PreTokenizer, merger: BPEMerger, wholeWordLookup: TokenLookup? = nil) {
         self.preTokenizer = preTokenizer
         self.merger = merger
+        self.wholeWordLookup = wholeWordLookup
     }
 
     /// Appends the tokens of `text` (valid UTF-8) to `output`.
@@ -31,11 +38,22 @@ struct TextEncoder {
         var start = 0
         for end in wordEnds {
             let word = UnsafeBufferPointer(rebasing: text[offsets[start]..<offsets[end]])
-            cache.appendTokens(of: word, to: &output) { output in
-                merger.appendTokens(of: word, to: &output, workspace: &workspace)
+            if let wholeWordLookup, let id = wholeWordID(word, lookup: wholeWordLookup) {
+                output.append(id)
+            } else {
+                cache.appendTokens(of: word, to: &output) { output in
+                    merger.appendTokens(of: word, to: &output, workspace: &workspace)
+                }
             }
             start = end
         }
+    }
+
+    /// The token whose text is `word` written in the byte-level alphabet, or `nil`.
+    private mutating func wholeWordID(_ word: UnsafeBufferPointer<UInt8>, lookup: TokenLookup) -> Int32? {
+        byteLevelWord.removeAll(keepingCapacity: true)
+        for byte in word { byteLevelWord.append(contentsOf: ByteLevelAlphabet.utf8ForByte[Int(byte)]) }
+        return lookup.id(of: byteLevelWord)
     }
 
     /// Fills `scalars`, `classes` and `offsets` from UTF-8 that is known to be valid (it comes

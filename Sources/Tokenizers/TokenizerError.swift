@@ -27,8 +27,13 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible, Sendable 
     case missingBOSToken
     /// `tokenizer.ggml.pre` names a pre-tokenizer this target does not implement.
     case unsupportedPreTokenizer(name: String, supported: [String])
-    /// `tokenizer.ggml.model` is not a byte-level BPE model.
+    /// `tokenizer.ggml.model` names a tokenizer this target does not implement (`TokenizerModel`).
     case unsupportedTokenizerModel(name: String, supported: [String])
+    /// A SentencePiece vocabulary has no byte-fallback token (`<0xHH>`, or the byte itself) for a
+    /// byte, so text containing it could not be tokenized (llama.cpp fails on such text).
+    case missingByteFallbackToken(byte: UInt8)
+    /// `tokenizer.ggml.scores` does not have one entry per token, or holds a NaN.
+    case invalidScores(tokens: Int, scores: Int, firstNaN: Int?)
     /// A token id passed to the decoder is outside `0..<vocabularySize`.
     case tokenIDOutOfRange(id: Int32, position: Int, vocabularySize: Int)
     /// A `tokenizer.ggml.*` metadata entry is missing or has the wrong type.
@@ -71,10 +76,17 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible, Sendable 
             return "add_bos_token is true but the vocabulary has no BOS token id"
         case let .unsupportedPreTokenizer(name, supported):
             return "unsupported pre-tokenizer '\(Self.escaped(name))' (tokenizer.ggml.pre): supported "
-                + supported.joined(separator: ", ")
+                + supported.joined(separator: ", ") + " and the llama.cpp names that share their split (README, Tokenizers)"
         case let .unsupportedTokenizerModel(name, supported):
-            return "unsupported tokenizer model '\(Self.escaped(name))' (tokenizer.ggml.model): supported "
+            let kind = TokenizerModel.unsupportedKinds[name].map { ", llama.cpp \($0)" } ?? ""
+            return "unsupported tokenizer model '\(Self.escaped(name))' (tokenizer.ggml.model\(kind)): supported "
                 + supported.joined(separator: ", ")
+        case let .missingByteFallbackToken(byte):
+            return "SentencePiece vocabulary has no byte-fallback token for byte 0x\(Self.hex(byte)): "
+                + "expected a token '<0x\(Self.hex(byte))>' (or the byte itself) for each of the 256 bytes"
+        case let .invalidScores(tokens, scores, firstNaN):
+            if let firstNaN { return "tokenizer.ggml.scores entry \(firstNaN) is NaN: scores must be numbers" }
+            return "tokenizer.ggml.scores has \(scores) entries: expected one per token (\(tokens))"
         case let .tokenIDOutOfRange(id, position, vocabularySize):
             return "token id \(id) at position \(position) is out of range: allowed 0..<\(vocabularySize)"
         }

@@ -1,25 +1,34 @@
 /// The lookup tables a `BPETokenizer` needs, built from a `BPEVocabulary` after checking every
 /// field. Each check throws a `TokenizerError` naming the token index or merge rank at fault.
 struct VocabularyTables: Sendable {
+    /// The algorithm-specific part.
+    enum Encoding: Sendable {
+        /// Byte-level BPE: pre-tokenizer profile and merger.
+        case byteLevel(PreTokenizerProfile, BPEMerger)
+        /// SentencePiece BPE.
+        case sentencePiece(SentencePieceModel)
+    }
+
+    let model: TokenizerModel
+    let encoding: Encoding
     /// Token texts by id (an empty text is replaced by `[EMPTY_<id>]`, as llama.cpp does).
     let tokens: [String]
     let tokenTypes: [TokenType]
-    /// Token id by UTF-8 bytes of its text (bytes, not `String`, so canonically equivalent texts
-    /// stay distinct).
-    let idForBytes: [[UInt8]: Int32]
-    let merger: BPEMerger
+    /// Token id by the UTF-8 bytes of its text (bytes, not `String`, so canonically equivalent
+    /// texts stay distinct).
+    let lookup: TokenLookup
     /// User-defined tokens, matched verbatim in input text: longest first, then lowest id.
-    let userDefinedTokens: [(bytes: [UInt8], id: Int32)]
-    /// Bytes without a byte-level token; encoding drops them, as llama.cpp does.
+    let userDefinedTokens: [SpecialTokenPattern]
+    /// Bytes without a token; byte-level encoding drops them, as llama.cpp does.
     let unrepresentableBytes: [UInt8]
-
-    /// Bytes every byte-level vocabulary must have a token for: printable ASCII, `\t`, `\n`, `\r`.
-    static let requiredBytes: [UInt8] = [0x09, 0x0A, 0x0D] + Array(0x20...0x7E)
+    /// Whether `encode` prepends BOS by default (the file's flag, else llama.cpp's default).
+    let addsBOSByDefault: Bool
 
     init(_ vocabulary: BPEVocabulary) throws {
-        guard vocabulary.model == "gpt2" else {
-            throw TokenizerError.unsupportedTokenizerModel(name: vocabulary.model, supported: ["gpt2"])
-        }
+        model = try TokenizerModel(ggufName: vocabulary.model)
+        // The pre-tokenizer is checked first for byte-level BPE, so an unsupported name is the
+        // error even when the rest of the vocabulary has defects.
+        let profile = model == .byteLevelBPE ? try PreTokenizerProfile(ggufName: vocabulary.preTokenizer) : nil
         let count = vocabulary.tokens.count
         guard count > 0 else { throw TokenizerError.emptyVocabulary }
         guard count <= Int(Int32.max) else { throw TokenizerError.vocabularyTooLarge(count: count) }
@@ -31,17 +40,15 @@ struct VocabularyTables: Sendable {
         self.tokens = tokens
         self.tokenTypes = tokenTypes
 
-        var idForBytes: [[UInt8]: Int32] = [:]
-        idForBytes.reserveCapacity(count)
-        for (index, text) in tokens.enumerated() {
-            if let first = idForBytes.updateValue(Int32(index), forKey: Array(text.utf8)) {
-                throw TokenizerError.duplicateToken(text: text, firstIndex: Int(first), duplicateIndex: index)
-            }
-            if tokenTypes[index] == .byte, ByteTokenText.byte(of: text) == nil {
-                throw TokenizerError.malformedByteToken(index: index, text: text)
-            }
+        let lookup = TokenLookup(texts: tokens)
+        if let duplicate = lookup.firstDuplicate {
+            throw TokenizerError.duplicateToken(
+                text: tokens[duplicate.duplicate], firstIndex: duplicate.first, duplicateIndex: duplicate.duplicate)
         }
-        self.idForBytes = idForBytes
+        for index in tokens.indices where tokenTypes[index] == .byte && ByteTokenText.byte(of: tokens[index]) == nil {
+            throw TokenizerError.malformedByteToken(index: index, text: tokens[index])
+        }
+        self.lookup = lookup
 
         for role in [("BOS", vocabulary.bosID), ("EOS", vocabulary.eosID),
                      ("unknown", vocabulary.unknownID), ("padding", vocabulary.paddingID),
@@ -50,26 +57,19 @@ struct VocabularyTables: Sendable {
                 throw TokenizerError.specialTokenIDOutOfRange(role: role.0, id: id, vocabularySize: count)
             }
         }
-        if vocabulary.addBOS && vocabulary.bosID == nil { throw TokenizerError.missingBOSToken }
+        let addBOS = vocabulary.addBOS ?? (profile?.addsBOSByDefault ?? (model == .sentencePiece))
+        if addBOS && vocabulary.bosID == nil { throw TokenizerError.missingBOSToken }
+        addsBOSByDefault = addBOS
 
-        var byteTokenIDs = [Int32](repeating: BPEMerger.missingByte, count: 256)
-        for byte in 0..<256 {
-            if let id = idForBytes[Array(ByteLevelAlphabet.text(for: UInt8(byte)).utf8)] {
-                byteTokenIDs[byte] = id
-            }
+        if let profile {
+            let (merger, missing) = try BPEMerger.build(merges: vocabulary.merges, lookup: lookup)
+            encoding = .byteLevel(profile, merger)
+            unrepresentableBytes = missing
+        } else {
+            encoding = .sentencePiece(try SentencePieceModel(vocabulary, tokenCount: count, lookup: lookup))
+            unrepresentableBytes = []
         }
-        for byte in Self.requiredBytes where byteTokenIDs[Int(byte)] == BPEMerger.missingByte {
-            throw TokenizerError.missingByteToken(byte: byte, expectedText: ByteLevelAlphabet.text(for: byte))
-        }
-        unrepresentableBytes = (0...255).filter { byteTokenIDs[Int($0)] == BPEMerger.missingByte }
-
-        let merges = try Self.mergeTable(vocabulary.merges, idForBytes: idForBytes)
-        merger = BPEMerger(byteTokenIDs: byteTokenIDs, merges: merges)
-
-        userDefinedTokens = tokens.indices
-            .filter { tokenTypes[$0] == .userDefined }
-            .map { (bytes: Array(tokens[$0].utf8), id: Int32($0)) }
-            .sorted { $0.bytes.count != $1.bytes.count ? $0.bytes.count > $1.bytes.count : $0.id < $1.id }
+        userDefinedTokens = SpecialTokenPattern.userDefined(tokens: tokens, types: tokenTypes, vocabulary: vocabulary)
     }
 
     private static func checkedTypes(_ raw: [Int32]?, tokens: [String]) throws -> [TokenType] {
@@ -84,34 +84,6 @@ struct VocabularyTables: Sendable {
             return type
         }
     }
-
-    /// Parses `"left right"` lines like llama.cpp (split at the first space at byte offset >= 1)
-    /// and keys each rank by the pair of token ids.
-    private static func mergeTable(_ lines: [String], idForBytes: [[UInt8]: Int32]) throws -> MergeTable {
-        var table = MergeTable(capacity: lines.count)
-        for (rank, line) in lines.enumerated() {
-            let bytes = Array(line.utf8)
-            guard bytes.count >= 3, let space = bytes[1...].firstIndex(of: 0x20), space + 1 < bytes.count
-            else { throw TokenizerError.malformedMerge(rank: rank, line: line) }
-            let left = Array(bytes[..<space])
-            let right = Array(bytes[(space + 1)...])
-            guard let leftID = idForBytes[left] else {
-                throw TokenizerError.mergeTokenNotInVocabulary(
-                    rank: rank, line: line, side: "left", token: String(decoding: left, as: UTF8.self))
-            }
-            guard let rightID = idForBytes[right] else {
-                throw TokenizerError.mergeTokenNotInVocabulary(
-                    rank: rank, line: line, side: "right", token: String(decoding: right, as: UTF8.self))
-            }
-            guard let resultID = idForBytes[left + right] else {
-                throw TokenizerError.mergeResultNotInVocabulary(
-                    rank: rank, line: line, result: String(decoding: left + right, as: UTF8.self))
-            }
-            table.insertIfAbsent(
-                left: leftID, right: rightID, merge: MergeTable.Merge(rank: Int32(rank), result: resultID))
-        }
-        return table
-    }
 }
 
 /// The `<0xHH>` text of byte-type tokens.
@@ -123,6 +95,11 @@ enum ByteTokenText {
         else { return nil }
         guard let high = hexValue(bytes[3]), let low = hexValue(bytes[4]) else { return nil }
         return high << 4 | low
+    }
+
+    /// `<0xHH>` with upper-case hex digits, as llama.cpp `byte_to_token` spells it.
+    static func text(for byte: UInt8) -> String {
+        "<0x" + TokenizerError.hex(byte) + ">"
     }
 
     private static func hexValue(_ digit: UInt8) -> UInt8? {

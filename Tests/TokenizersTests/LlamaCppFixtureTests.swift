@@ -52,7 +52,7 @@ final class LlamaCppFixtureTests: XCTestCase {
         let export = try export()
         let fixture = try FixtureLoader.decode(TokenizerFixture.self, from: FixturePaths.llamaCppTokenizer)
         let tokenizer = try BPETokenizer(vocabulary: export.vocabulary())
-        XCTAssertEqual(tokenizer.preTokenizer.ggufName, fixture.tokenizer.pre)
+        XCTAssertEqual(tokenizer.preTokenizer?.ggufName, fixture.tokenizer.pre)
         XCTAssertEqual(tokenizer.vocabularySize, fixture.tokenizer.n_vocab)
         XCTAssertEqual(tokenizer.bosID, fixture.tokenizer.bos_token_id)
         XCTAssertEqual(tokenizer.eosID, fixture.tokenizer.eos_token_id)

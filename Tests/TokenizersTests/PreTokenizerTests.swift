@@ -107,11 +107,38 @@ final class PreTokenizerTests: XCTestCase {
     func testGGUFNames() throws {
         XCTAssertEqual(try PreTokenizer(ggufName: "smollm"), .smollm)
         XCTAssertEqual(try PreTokenizer(ggufName: "gpt-2"), .gpt2)
+        XCTAssertEqual(try PreTokenizer(ggufName: "llama-bpe"), .llama3)
+        XCTAssertEqual(try PreTokenizer(ggufName: "qwen2"), .qwen2)
+        // Aliases llama.cpp maps to the same split.
+        XCTAssertEqual(try PreTokenizer(ggufName: "starcoder"), .smollm)
+        XCTAssertEqual(try PreTokenizer(ggufName: "mpt"), .gpt2)
+        XCTAssertEqual(try PreTokenizer(ggufName: "deepseek-r1-qwen"), .qwen2)
+        XCTAssertEqual(try PreTokenizerProfile(ggufName: "llama3"), try PreTokenizerProfile(ggufName: "llama-bpe"))
+        XCTAssertTrue(try PreTokenizerProfile(ggufName: "llama-bpe").ignoresMerges)
+        XCTAssertFalse(try PreTokenizerProfile(ggufName: "dbrx").ignoresMerges)
+        XCTAssertEqual(try PreTokenizer(ggufName: "dbrx"), .llama3)
         XCTAssertEqual(PreTokenizer.smollm.llamaCppPatterns.first, #"\p{N}"#)
-        XCTAssertThrowsError(try PreTokenizer(ggufName: "gpt2")) { error in
-            XCTAssertEqual(error as? TokenizerError,
-                           .unsupportedPreTokenizer(name: "gpt2", supported: ["gpt-2", "smollm"]))
-            XCTAssertEqual("\(error)", "unsupported pre-tokenizer 'gpt2' (tokenizer.ggml.pre): supported gpt-2, smollm")
+        for name in ["gpt2", "default", "falcon", "deepseek-llm", "qwen35", "jina-v1-en"] {
+            XCTAssertThrowsError(try PreTokenizer(ggufName: name)) { error in
+                XCTAssertEqual(error as? TokenizerError,
+                               .unsupportedPreTokenizer(name: name, supported: ["gpt-2", "smollm", "llama-bpe", "qwen2"]))
+                XCTAssertTrue("\(error)".hasPrefix(
+                    "unsupported pre-tokenizer '\(name)' (tokenizer.ggml.pre): supported gpt-2, smollm, llama-bpe, qwen2"), "\(error)")
+            }
         }
+    }
+
+    /// The LLaMA-3 and Qwen2 splits on hand-worked cases of their regexes.
+    func testLlama3AndQwen2Splits() {
+        check(.llama3, "Hello world", ["Hello", " world"])
+        check(.llama3, "12345 678", ["123", "45", " ", "678"])
+        check(.qwen2, "12345", ["1", "2", "3", "4", "5"])
+        check(.llama3, "I'M here'LL", ["I", "'M", " here", "'LL"])
+        check(.gpt2, "I'M", ["I", "'", "M"])
+        check(.llama3, "a  \n  b", ["a", "  \n", " ", " b"])
+        check(.llama3, "!!!\n\nx", ["!!!\n\n", "x"])
+        check(.llama3, "\tword ", ["\tword", " "])
+        check(.llama3, "¿Qué?", ["¿Qué", "?"])
+        check(.qwen2, "x 1", ["x", " ", "1"])
     }
 }

@@ -27,12 +27,13 @@ final class ValidationTests: XCTestCase {
 
     func testModelAndPreTokenizerNames() {
         var vocabulary = valid
-        vocabulary.model = "llama"
-        assertRejects(vocabulary, .unsupportedTokenizerModel(name: "llama", supported: ["gpt2"]), mentions: "tokenizer.ggml.model")
+        vocabulary.model = "bert"
+        assertRejects(vocabulary, .unsupportedTokenizerModel(name: "bert", supported: ["gpt2", "llama"]),
+                      mentions: "'bert' (tokenizer.ggml.model, llama.cpp WordPiece (BERT)): supported gpt2, llama")
         vocabulary = valid
-        vocabulary.preTokenizer = "llama3"
-        assertRejects(vocabulary, .unsupportedPreTokenizer(name: "llama3", supported: ["gpt-2", "smollm"]),
-                      mentions: "supported gpt-2, smollm")
+        vocabulary.preTokenizer = "falcon"
+        assertRejects(vocabulary, .unsupportedPreTokenizer(name: "falcon", supported: ["gpt-2", "smollm", "llama-bpe", "qwen2"]),
+                      mentions: "supported gpt-2, smollm, llama-bpe, qwen2")
     }
 
     func testTokenListDefects() {

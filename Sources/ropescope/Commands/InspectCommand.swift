@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GGUF
+import Tokenizers
 
 /// `ropescope inspect MODEL.gguf`: architecture, hyperparameters, RoPE metadata, tokenizer facts
 /// and the tensor table.
@@ -22,7 +23,8 @@ struct InspectCommand: ParsableCommand {
             return
         }
         let e = TerminalText.escaped
-        print("\(e(model)): GGUF v\(report.version), \(report.tensorCount) tensors, alignment \(report.alignment)")
+        let vocabularyOnly = report.tensorCount == 0 ? " (vocabulary only)" : ""
+        print("\(e(model)): GGUF v\(report.version), \(report.tensorCount) tensors\(vocabularyOnly), alignment \(report.alignment)")
         print("architecture \(e(report.architecture ?? "?"))  name \(e(report.name ?? "?"))")
         var hyper = TextTable("key", "value")
         for (key, value) in report.hyperparameters.sorted(by: { $0.key < $1.key }) { hyper.add([e(key), e(value.text)]) }
@@ -31,6 +33,7 @@ struct InspectCommand: ParsableCommand {
             + "\(report.tokenizer.vocabularySize) tokens, \(report.tokenizer.mergeCount) merges, "
             + "bos \(report.tokenizer.bosTokenID.map(String.init) ?? "-"), eos \(report.tokenizer.eosTokenID.map(String.init) ?? "-"), "
             + "add_bos \(report.tokenizer.addBOS.map { String($0) } ?? "-")")
+        print("tokenizer support: \(e(report.tokenizer.support))")
         var tensors = TextTable("name", "type", "dims (ne0 first)", "bytes")
         for tensor in report.tensors {
             tensors.add([e(tensor.name), tensor.type, tensor.dimensions.map(String.init).joined(separator: "x"), String(tensor.bytes)])
@@ -50,6 +53,9 @@ struct InspectReport: Encodable {
         @EncodeNull var eosTokenID: Int?
         @EncodeNull var maskTokenID: Int?
         @EncodeNull var addBOS: Bool?
+        /// What `tokenize` and the probes do with this vocabulary: `supported: <kind>`,
+        /// `refused: <reason>`, or `none` when the file has no `tokenizer.ggml.model`.
+        var support: String
     }
 
     struct Tensor: Encodable {
@@ -93,9 +99,23 @@ struct InspectReport: Encodable {
             mergeCount: metadata["tokenizer.ggml.merges"]?.array?.count ?? 0,
             bosTokenID: metadata["tokenizer.ggml.bos_token_id"]?.int, eosTokenID: metadata["tokenizer.ggml.eos_token_id"]?.int,
             maskTokenID: metadata["tokenizer.ggml.mask_token_id"]?.int,
-            addBOS: metadata["tokenizer.ggml.add_bos_token"]?.bool)
+            addBOS: metadata["tokenizer.ggml.add_bos_token"]?.bool, support: Self.tokenizerSupport(file))
         tensors = file.tensors.map {
             Tensor(name: $0.name, type: $0.type.name, dimensions: $0.dimensions, bytes: $0.byteSize, offset: Int($0.offset))
+        }
+    }
+}
+
+extension InspectReport {
+    /// `Tokenizer.support` for `file` (builds the tokenizer once: well under a second even for a
+    /// 256k-token vocabulary).
+    static func tokenizerSupport(_ file: GGUFFile) -> String {
+        guard file.metadata["tokenizer.ggml.model"] != nil else { return "none" }
+        do {
+            let tokenizer = try BPETokenizer(vocabulary: BPEVocabulary(gguf: file))
+            return "supported: " + tokenizer.model.kind + (tokenizer.preTokenizer.map { ", pre-tokenizer \($0.ggufName)" } ?? "")
+        } catch {
+            return "refused: \(error)"
         }
     }
 }

@@ -2,12 +2,16 @@ import ArgumentParser
 import Foundation
 import Tokenizers
 
-/// `ropescope tokenize MODEL.gguf --text STRING|--text-file FILE`: the model's BPE tokenisation.
+/// `ropescope tokenize MODEL.gguf --text STRING|--text-file FILE`: the model's tokenisation
+/// (byte-level BPE or SentencePiece), as llama.cpp's with special tokens not parsed. The file may
+/// be vocabulary-only (no tensors), like llama.cpp's `ggml-vocab-*.gguf`; an unsupported
+/// tokenizer model or pre-tokenizer exits 65 naming it.
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tokenize", abstract: "Tokenise text with the GGUF model's byte-level BPE vocabulary (llama.cpp-compatible).")
+        commandName: "tokenize",
+        abstract: "Tokenise text with the GGUF file's vocabulary (byte-level BPE or SentencePiece, llama.cpp-compatible).")
 
-    @Argument(help: "GGUF model file.")
+    @Argument(help: "GGUF model or vocabulary-only file.")
     var model: String
 
     @OptionGroup var input: TextInputOptions
@@ -31,10 +35,12 @@ struct TokenizeCommand: ParsableCommand {
         let ids = tokenizer.encode(text)
         if json {
             try Output.printJSON(TokenizeReport(ids: ids.map(Int.init), tokenCount: ids.count,
-                                                pieces: ids.map { tokenizer.tokenText($0) ?? "" }, addBOS: tokenizer.addsBOSByDefault))
+                                                pieces: ids.map { tokenizer.tokenText($0) ?? "" }, addBOS: tokenizer.addsBOSByDefault,
+                                                model: tokenizer.model.rawValue, preTokenizer: tokenizer.preTokenizer?.ggufName))
             return
         }
-        print("\(ids.count) tokens (BOS \(tokenizer.addsBOSByDefault ? "added" : "not added"))")
+        let split = tokenizer.preTokenizer.map { ", pre-tokenizer \($0.ggufName)" } ?? ""
+        print("\(ids.count) tokens (BOS \(tokenizer.addsBOSByDefault ? "added" : "not added"); \(tokenizer.model.kind)\(split))")
         var table = TextTable("index", "id", "piece")
         for (index, id) in ids.enumerated() {
             let piece = TerminalText.escaped(tokenizer.tokenText(id) ?? "").replacingOccurrences(of: "\"", with: "\\\"")
@@ -49,6 +55,10 @@ struct TokenizeReport: Encodable {
     var tokenCount: Int
     var pieces: [String]
     var addBOS: Bool
+    /// `tokenizer.ggml.model` (`gpt2` or `llama`).
+    var model: String
+    /// The canonical pre-tokenizer name; null for SentencePiece.
+    @EncodeNull var preTokenizer: String?
 }
 
 /// --text / --text-file: exactly one; files (or streams, `-` for stdin: `TextSource`) must be
