@@ -14,7 +14,7 @@
 # Cost: every document alone plus 6 passes over every window per length and spec. Debian 12's
 # `fortunes` file holds 432 fortunes (24 KB, a few thousand SmolLM2 tokens): a handful of windows at
 # 4096 and a single one at 16384, so about 7 × its tokens per length and spec (not timed with
-# SmolLM2; a debug build took 4.5 min for both lengths on a tiny random model, mostly masked tiles).
+# SmolLM2; a debug build took 4.5 min for both lengths on a tiny random model).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${B:-.build/release/ropescope}
