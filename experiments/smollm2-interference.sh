@@ -11,8 +11,10 @@
 # Environment (defaults in brackets): B [.build/release/ropescope], M
 # [models/SmolLM2-135M-Instruct.Q4_1.gguf], DOCS [/usr/share/games/fortunes/fortunes], SEPARATOR [%],
 # LENGTHS [4096,16384], EOD [0], SEED [0], OUT [out/interference].
-# Cost: every document alone plus 6 passes over every window per length and spec; expect hours on
-# 2 cores for the whole fortune file at these lengths (about 250 tokens/s at 4K, a release build).
+# Cost: every document alone plus 6 passes over every window per length and spec. Debian 12's
+# `fortunes` file holds 432 fortunes (24 KB, a few thousand SmolLM2 tokens): a handful of windows at
+# 4096 and a single one at 16384, so about 7 × its tokens per length and spec (not timed with
+# SmolLM2; a debug build took 4.5 min for both lengths on a tiny random model).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${B:-.build/release/ropescope}
