@@ -42,6 +42,8 @@ let package = Package(
         .target(name: "Inference", dependencies: ["RoPE", "BLASRuntime", "CBLAS", "CVectorKernels", "GGUF"]),
         .target(name: "Analyzers", dependencies: ["RoPE", "Spectra", "TensorArchive"]),
         .target(name: "Probes", dependencies: ["RoPE", "Inference", "Tokenizers", "GGUF", "TensorArchive"]),
+        // Training engine: forward with stored activations, backward, objectives, AdamW, GGUF checkpoints.
+        .target(name: "Training", dependencies: ["RoPE", "Inference", "Probes", "GGUF", "Tokenizers", "BLASRuntime", "CBLAS"]),
         .executableTarget(
             name: "ropescope",
             dependencies: [
@@ -62,6 +64,7 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "BLASRuntime", "RoPE", "GGUF", "RoPEScopeTestSupport"]),
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "RoPE", "TensorArchive"]),
         .testTarget(name: "ProbesTests", dependencies: ["Probes", "RoPEScopeTestSupport", "Inference", "Tokenizers", "GGUF", "TensorArchive", "RoPE"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Inference", "RoPE", "GGUF", "Tokenizers", "Probes"]),
         .testTarget(name: "CLITests", dependencies: ["ropescope", "GGUF", "RoPEScopeTestSupport", "TensorArchive"]),
     ]
 )

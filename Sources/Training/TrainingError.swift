@@ -1,0 +1,29 @@
+/// Errors from the `Training` target. Every case says what is wrong, where, and what was allowed,
+/// so that a CLI can print `description` as one line.
+public enum TrainingError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// A configuration or hyper-parameter is out of range (`learning rate -1: allowed a finite value > 0`).
+    case invalidConfiguration(name: String, value: String, allowed: String)
+    /// An array that must match a shape has the wrong number of elements.
+    case shapeMismatch(name: String, count: Int, expected: Int)
+    /// A training sequence is unusable (too short, token out of range, wrong length).
+    case invalidSequence(index: Int, reason: String)
+    /// The loss or the gradient norm became NaN or infinite at this optimiser step (1-based).
+    case nonFiniteLoss(step: Int, value: Double)
+    /// A checkpoint could not be built or read.
+    case checkpoint(reason: String)
+
+    public var description: String {
+        switch self {
+        case let .invalidConfiguration(name, value, allowed):
+            return "\(name) \(value): allowed \(allowed)"
+        case let .shapeMismatch(name, count, expected):
+            return "\(name) has \(count) elements: expected \(expected)"
+        case let .invalidSequence(index, reason):
+            return "training sequence \(index): \(reason)"
+        case let .nonFiniteLoss(step, value):
+            return "the loss became \(value) at step \(step): training stopped (the last good checkpoint is kept)"
+        case let .checkpoint(reason):
+            return "checkpoint: \(reason)"
+        }
+    }
+}
