@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "ropescope",
             dependencies: [
-                "RoPE", "Spectra", "TensorArchive", "Analyzers", "GGUF", "Tokenizers", "Inference", "Probes", "CBLAS", "BLASRuntime",
+                "RoPE", "Spectra", "TensorArchive", "Analyzers", "GGUF", "Tokenizers", "Inference", "Probes", "Training", "CBLAS", "BLASRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -9,6 +9,12 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalidSequence(index: Int, reason: String)
     /// The loss or the gradient norm became NaN or infinite at this optimiser step (1-based).
     case nonFiniteLoss(step: Int, value: Double)
+    /// The corpus directory or one of its files cannot be read.
+    case unreadableCorpus(path: String, reason: String)
+    /// The corpus is empty or too small for the requested context.
+    case invalidCorpus(reason: String)
+    /// The run would need more memory than allowed (estimate in bytes).
+    case memoryLimit(estimate: Int, limit: Int, hint: String)
     /// A checkpoint could not be built or read.
     case checkpoint(reason: String)
 
@@ -22,6 +28,12 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, Sendable {
             return "training sequence \(index): \(reason)"
         case let .nonFiniteLoss(step, value):
             return "the loss became \(value) at step \(step): training stopped (the last good checkpoint is kept)"
+        case let .unreadableCorpus(path, reason):
+            return "cannot read corpus \(path): \(reason)"
+        case let .invalidCorpus(reason):
+            return "corpus: \(reason)"
+        case let .memoryLimit(estimate, limit, hint):
+            return "training would need about \(estimate >> 20) MiB of activations and state: allowed \(limit >> 20) MiB (\(hint))"
         case let .checkpoint(reason):
             return "checkpoint: \(reason)"
         }

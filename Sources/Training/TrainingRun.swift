@@ -1,0 +1,94 @@
+import Foundation
+import Inference
+import Probes
+import RoPE
+
+/// Progress of a run after each step (for a CLI's progress line).
+public struct TrainingProgress: Sendable {
+    public let report: StepReport
+    public let totalSteps: Int
+    /// Training tokens per second since the start (batch × context per step).
+    public let tokensPerSecond: Double
+    /// Estimated seconds to the end.
+    public let secondsRemaining: Double
+}
+
+/// What a finished run reports (`ropescope train --json`).
+public struct TrainingSummary: Sendable {
+    public let steps: Int
+    /// Mean loss of the last min(10, steps) steps (nats).
+    public let trainLoss: Double
+    /// Mean loss over fixed validation windows (nil without validation documents).
+    public let validationLoss: Double?
+    public let tokensPerSecond: Double
+    /// Loss of every step.
+    public let losses: [Double]
+    public let parameters: ParameterSet
+}
+
+/// A whole pre-training run from a configuration and a corpus: random init from the seed, batches
+/// of random windows of the packed training stream, one `Trainer` step per batch.
+///
+/// Random streams (all SplitMix64, derived from `seed` so each is independent):
+/// `output(seed, 1)` initial weights, `output(seed, 2)` window offsets, `output(seed, 3)` masks,
+/// `output(seed, 4)` validation windows and masks.
+public enum TrainingRun {
+    /// Validation windows averaged for `validationLoss`.
+    public static let validationWindows = 16
+
+    public static func run(configuration run: TrainingRunConfiguration, objective: TrainingObjective, corpus: TrainingCorpus,
+                           contextLength: Int, steps: Int, scaling: RoPEScaling = .none, memoryLimit: Int = 4 << 30,
+                           checkpointEvery: Int = 0, checkpoint: ((ParameterSet, Int) throws -> Void)? = nil,
+                           progress: ((TrainingProgress) -> Void)? = nil) throws -> TrainingSummary {
+        guard steps >= 1 else { throw TrainingError.invalidConfiguration(name: "steps", value: "\(steps)", allowed: "an integer >= 1") }
+        guard contextLength >= 2 else {
+            throw TrainingError.invalidConfiguration(name: "context length", value: "\(contextLength)", allowed: "an integer >= 2")
+        }
+        let c = try run.model(objective: objective, contextLength: contextLength)
+        let estimate = TrainingRunConfiguration.memoryEstimate(c, contextLength: contextLength)
+        guard estimate <= memoryLimit else {
+            throw TrainingError.memoryLimit(estimate: estimate, limit: memoryLimit, hint: "shorten the context or the model, or raise the limit")
+        }
+        try corpus.check(contextLength: contextLength)
+        let frequencies: RoPEFrequencies
+        do { frequencies = try scaling.frequencies(for: c.rotaryGeometry()) } catch {
+            throw TrainingError.invalidConfiguration(name: "RoPE", value: scaling.canonicalSpec, allowed: "a scaling valid for this geometry (\(error))")
+        }
+        let model = try TrainingModel(configuration: c, frequencies: frequencies)
+        let parameters = ParameterSet(randomFor: c, seed: SplitMix64.output(seed: run.seed, index: 1),
+                                      standardDeviation: run.initStandardDeviation)
+        let sampler = try ObjectiveSampler(objective: objective, maskTokenID: ByteVocabulary.mask)
+        var trainer = try Trainer(model: model, parameters: parameters, sampler: sampler, settings: run.optimizer,
+                                  totalSteps: steps, maskSeed: SplitMix64.output(seed: run.seed, index: 3))
+        var windows = SplitMix64(seed: SplitMix64.output(seed: run.seed, index: 2))
+        var losses: [Double] = []
+        let start = Date()
+        for step in 1...steps {
+            let batch = TrainingCorpus.windows(corpus.training, length: contextLength, count: run.batchSize, generator: &windows)
+            let report = try trainer.step(trainer.examples(batch))
+            losses.append(report.loss)
+            let elapsed = max(Date().timeIntervalSince(start), 1e-9)
+            progress?(TrainingProgress(report: report, totalSteps: steps,
+                                       tokensPerSecond: Double(step * run.batchSize * contextLength) / elapsed,
+                                       secondsRemaining: elapsed / Double(step) * Double(steps - step)))
+            if checkpointEvery > 0, step % checkpointEvery == 0, step < steps { try checkpoint?(trainer.parameters, step) }
+        }
+        let elapsed = max(Date().timeIntervalSince(start), 1e-9)
+        let validation = try validationLoss(model, trainer.parameters, sampler, corpus.validation, contextLength: contextLength, seed: run.seed)
+        let tail = losses.suffix(min(10, losses.count))
+        return TrainingSummary(steps: steps, trainLoss: tail.reduce(0, +) / Double(tail.count), validationLoss: validation,
+                               tokensPerSecond: Double(steps * run.batchSize * contextLength) / elapsed, losses: losses,
+                               parameters: trainer.parameters)
+    }
+
+    /// Mean loss over `validationWindows` windows of the validation stream (nil when it is shorter than one window).
+    public static func validationLoss(_ model: TrainingModel, _ parameters: ParameterSet, _ sampler: ObjectiveSampler,
+                                      _ stream: [Int32], contextLength: Int, seed: UInt64) throws -> Double? {
+        var generator = SplitMix64(seed: SplitMix64.output(seed: seed, index: 4))
+        let windows = TrainingCorpus.windows(stream, length: contextLength, count: validationWindows, generator: &generator)
+        guard !windows.isEmpty else { return nil }
+        var total = 0.0
+        for window in windows { total += try model.loss(parameters, sampler.example(window, generator: &generator)) }
+        return total / Double(windows.count)
+    }
+}

@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import RoPE
+import Training
+
+/// `ropescope train`: pre-train a tiny byte-level twin from a directory of text documents and save
+/// it as a GGUF checkpoint. Thin: parsing and error mapping here, the run in `Training.TrainingRun`.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a tiny byte-level llama (ar) or llada (masked-diffusion) twin and save it as GGUF.",
+        discussion: """
+            Documents are the *.txt files of --data (every 10th goes to validation), packed with an \
+            end-of-document token; each step takes --config's batch_size random windows of \
+            --context-length tokens. Progress (loss, tokens/s, ETA) goes to standard error.
+            """)
+
+    @Option(help: ArgumentHelp("Objective: ar (next token, causal) or masked-diffusion (LLaDA, bidirectional).", valueName: "objective"))
+    var objective: String
+
+    @Option(help: ArgumentHelp("JSON run configuration (model shape, batch, optimiser, seed).", valueName: "file"))
+    var config: String
+
+    @Option(help: ArgumentHelp("Directory of UTF-8 .txt documents.", valueName: "dir"))
+    var data: String
+
+    @Option(parsing: .unconditional, help: "Window length L in tokens (k suffix allowed).", transform: LengthArgument.parse)
+    var contextLength: Int
+
+    @Option(help: "Optimiser steps (>= 1).")
+    var steps: Int
+
+    @Option(name: .customLong("rope"), help: ArgumentHelp("RoPE scaling spec to train with (default none).", valueName: "spec"))
+    var ropeSpec: String = "none"
+
+    @Option(help: ArgumentHelp("Also save the checkpoint every N steps (0: only at the end).", valueName: "n"))
+    var checkpointEvery: Int = 0
+
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Refuse runs whose estimated memory exceeds SIZE bytes (k/m/g/t suffixes; default 4g).", valueName: "size"),
+        transform: ByteSizeArgument.parse)
+    var maxMemory: Double = 4 * 1_073_741_824
+
+    @Option(help: ArgumentHelp("Output GGUF checkpoint.", valueName: "file"))
+    var output: String
+
+    @Flag(help: "Print JSON at the end (steps, train_loss, validation_loss, tokens_per_second, output).")
+    var json = false
+
+    mutating func validate() throws {
+        guard TrainingObjective(rawValue: objective) != nil else {
+            throw ValidationError("invalid --objective '\(objective)': allowed ar, masked-diffusion")
+        }
+        guard steps >= 1, steps <= 100_000_000 else { throw ValidationError("invalid --steps \(steps): allowed 1...100000000") }
+        guard contextLength >= 2, contextLength <= 1 << 20 else {
+            throw ValidationError("invalid --context-length \(contextLength): allowed 2...1048576 tokens")
+        }
+        guard checkpointEvery >= 0 else { throw ValidationError("invalid --checkpoint-every \(checkpointEvery): allowed an integer >= 0") }
+        do {
+            _ = try RoPESpec.parse(ropeSpec, defaults: RoPESpecDefaults(trainLength: contextLength, targetLength: contextLength))
+        } catch {
+            throw ValidationError("invalid --rope '\(ropeSpec)': \(error)")
+        }
+        try OutputPath.check(output, inputs: [config])
+    }
+
+    func run() throws {
+        let objective = TrainingObjective(rawValue: objective) ?? .ar
+        let scaling = try RoPESpec.parse(ropeSpec, defaults: RoPESpecDefaults(trainLength: contextLength, targetLength: contextLength))
+        try InputFile.checkReadable(config, role: "--config")
+        guard let configData = FileManager.default.contents(atPath: config) else {
+            throw Failure.unreadableInput("cannot read --config '\(config)'")
+        }
+        let url = URL(fileURLWithPath: output)
+        do {
+            let run = try TrainingRunConfiguration.parse(configData)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw Failure.unreadableInput("--data '\(data)' is not a readable directory")
+            }
+            let corpus = try TrainingCorpus(directory: URL(fileURLWithPath: data))
+            let summary = try TrainingRun.run(
+                configuration: run, objective: objective, corpus: corpus, contextLength: contextLength, steps: steps,
+                scaling: scaling, memoryLimit: Int(min(maxMemory, Double(Int.max / 2))), checkpointEvery: checkpointEvery,
+                checkpoint: { parameters, _ in try Checkpoint.write(parameters, objective: objective, scaling: scaling, to: url) },
+                progress: { p in
+                    Output.progress(String(format: "step %d/%d  loss %.4f  lr %.2e  %.0f tok/s  ETA %.0f s%@",
+                                           p.report.step, p.totalSteps, p.report.loss, p.report.learningRate, p.tokensPerSecond,
+                                           p.secondsRemaining, p.report.step == p.totalSteps ? "\n" : ""))
+                })
+            try Checkpoint.write(summary.parameters, objective: objective, scaling: scaling, to: url)
+            if json {
+                try Output.printJSON(TrainReport(steps: summary.steps, trainLoss: summary.trainLoss,
+                                                 validationLoss: summary.validationLoss, tokensPerSecond: summary.tokensPerSecond,
+                                                 output: output))
+            } else {
+                print("trained \(summary.steps) steps: train loss \(Output.number(summary.trainLoss)), validation loss "
+                      + (summary.validationLoss.map { Output.number($0) } ?? "n/a")
+                      + ", \(Int(summary.tokensPerSecond)) tokens/s; wrote \(output)")
+            }
+        } catch let error as TrainingError {
+            throw Self.exitCode(for: error)
+        }
+    }
+
+    /// README exit codes: configuration values and memory limits are usage (64) when they come
+    /// from flags; a configuration file's or corpus's content is data (65); unreadable corpus 66;
+    /// a checkpoint that cannot be written 74; a loss that turns non-finite 65.
+    static func exitCode(for error: TrainingError) -> ExitCode {
+        switch error {
+        case .memoryLimit: return Failure.usage(error.description)
+        case .unreadableCorpus: return Failure.unreadableInput(error.description)
+        case .checkpoint: return Failure.writeFailed(error.description)
+        default: return Failure.malformedInput(error.description)
+        }
+    }
+}
+
+struct TrainReport: Encodable {
+    var steps: Int
+    var trainLoss: Double
+    @EncodeNull var validationLoss: Double?
+    var tokensPerSecond: Double
+    var output: String
+}
