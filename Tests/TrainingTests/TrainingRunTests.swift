@@ -72,4 +72,20 @@ final class TrainingRunTests: XCTestCase {
             XCTAssertEqual(model.configuration.defaultAttention, objective.direction)
         }
     }
+
+    func testNonFiniteLossStopsAtItsStepAndKeepsParameters() throws {
+        let c = try Tiny.configuration()
+        var parameters = Tiny.parameters(c)
+        parameters.values[parameters.index(layer: 0, .up)][3] = .nan
+        let model = try TrainingModel(configuration: c, frequencies: RoPEScaling.none.frequencies(for: c.rotaryGeometry()))
+        var trainer = try Trainer(model: model, parameters: parameters, sampler: ObjectiveSampler(objective: .ar, maskTokenID: 10),
+                                  settings: OptimizerSettings(), totalSteps: 5, maskSeed: 1)
+        let examples = trainer.examples([Tiny.tokens(6)])
+        XCTAssertThrowsError(try trainer.step(examples)) { error in
+            guard case let .nonFiniteLoss(step, _) = error as? TrainingError else { return XCTFail("\(error)") }
+            XCTAssertEqual(step, 1)
+        }
+        XCTAssertEqual(trainer.optimizer.step, 0)
+        XCTAssertEqual(trainer.parameters.values[0], parameters.values[0], "no update after a non-finite loss")
+    }
 }
