@@ -34,4 +34,15 @@ public enum SharedKernels {
     public static func swiGLU(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
         VectorMath.swiGLU(gate: gate, up: up, count: count)
     }
+
+    /// Replaces `x[i]` by e^(x[i] − shift) and returns their Float sum (`VectorMath.exponentiate`:
+    /// Cephes-style exp, about 2 ulp, AVX2/FMA when available; −∞ gives exactly 0).
+    public static func exponentiate(_ x: UnsafeMutablePointer<Float>, count: Int, subtracting shift: Float) -> Float {
+        VectorMath.exponentiate(x, count: count, subtracting: shift)
+    }
+
+    /// Largest of `count ≥ 1` values (`VectorMath.maximum`; −∞ when all are −∞).
+    public static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        VectorMath.maximum(x, count: count)
+    }
 }

@@ -2,6 +2,7 @@ import BLASRuntime
 import CBLAS
 import Dispatch
 import Foundation
+import Inference
 
 /// Head layout of one sequence: Q, Z, dQ, dZ are [L, heads, d_head]; K, V, dK, dV are
 /// [L, kvHeads, d_head], row-major. Query head h reads key/value head h / (heads/kvHeads).
@@ -72,13 +73,10 @@ enum FlashAttention {
                     if !full {
                         for c in 0..<columns where !mask.allows(query: qStart + r, key: kStart + c) { line[c] = -.infinity }
                     }
-                    var tileMax = -Float.infinity
-                    for c in 0..<columns where line[c] > tileMax { tileMax = line[c] }
-                    let newMax = max(runningMax[r], tileMax)
+                    let newMax = max(runningMax[r], SharedKernels.maximum(line, count: columns))
                     guard newMax > -.infinity else { line.update(repeating: 0, count: columns); continue }
                     let correction = runningMax[r] == -.infinity ? 0 : expf(runningMax[r] - newMax)
-                    var sum: Float = 0
-                    for c in 0..<columns { line[c] = expf(line[c] - newMax); sum += line[c] }
+                    let sum = SharedKernels.exponentiate(line, count: columns, subtracting: newMax)
                     runningSum[r] = runningSum[r] * correction + sum
                     runningMax[r] = newMax
                     if correction != 1 {
@@ -152,9 +150,11 @@ enum FlashAttention {
                 let full = mask.isFull(queries: queries, keys: keys)
                 for r in 0..<rows {
                     let line = probabilities + r * keyBlock, lse = logSumExp[head * layout.length + qStart + r]
-                    for c in 0..<columns {
-                        line[c] = full || mask.allows(query: qStart + r, key: kStart + c) ? expf(line[c] - lse) : 0
+                    if !full {
+                        for c in 0..<columns where !mask.allows(query: qStart + r, key: kStart + c) { line[c] = -.infinity }
                     }
+                    if lse == .infinity { line.update(repeating: 0, count: columns); continue }
+                    _ = SharedKernels.exponentiate(line, count: columns, subtracting: lse)
                 }
                 // dV += Pᵀ·dZ
                 cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(columns), Int32(d), Int32(rows),

@@ -37,8 +37,8 @@ public struct StepReport: Equatable, Sendable {
 /// ```
 /// loss = (1/B)·Σ_b loss_b;  g = ∂loss/∂θ;  g ← clip(g, maxNorm);  θ ← AdamW(θ, g, lr(step))
 /// ```
-/// Sequences run one after another (each pass uses the BLAS threads and parallel attention heads
-/// with fixed work splits), so a seed and a thread count fix every number.
+/// The batch runs as one stacked pass (dense layers over all B·L rows, attention per sequence with
+/// fixed work splits), so a seed and a thread count fix every number.
 public struct Trainer: Sendable {
     public let model: TrainingModel
     public let sampler: ObjectiveSampler
@@ -79,16 +79,8 @@ public struct Trainer: Sendable {
     public func lossAndGradient(_ examples: [TrainingExample]) throws -> (loss: Double, gradient: ParameterSet) {
         guard !examples.isEmpty else { throw TrainingError.invalidConfiguration(name: "batch size", value: "0", allowed: "at least 1 sequence") }
         var gradient = ParameterSet(zerosLike: model.configuration)
-        var loss = 0.0
-        let scale = 1 / Float(examples.count)
-        for (index, example) in examples.enumerated() {
-            do {
-                loss += try model.lossAndGradient(parameters, example, into: &gradient, scale: scale)
-            } catch TrainingError.invalidSequence(_, let reason) {
-                throw TrainingError.invalidSequence(index: index, reason: reason)
-            }
-        }
-        return (loss / Double(examples.count), gradient)
+        let loss = try model.lossAndGradient(parameters, batch: examples, into: &gradient)
+        return (loss, gradient)
     }
 
     /// One optimiser step on `examples`. Throws `TrainingError.nonFiniteLoss` (parameters unchanged)

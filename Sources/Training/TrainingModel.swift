@@ -46,22 +46,35 @@ public struct TrainingModel: Sendable {
 
     /// Loss of one example (nats, Σ w·CE) without gradients.
     public func loss(_ parameters: ParameterSet, _ example: TrainingExample) throws -> Double {
-        try run(parameters, example, gradient: nil, scale: 0)
+        try run(parameters, [example], weights: [1], gradient: nil, scale: 0)
     }
 
     /// Loss of one example; adds `scale`·∂loss/∂θ into `gradient` (same layout as `parameters`).
     public func lossAndGradient(_ parameters: ParameterSet, _ example: TrainingExample,
                                 into gradient: inout ParameterSet, scale: Float = 1) throws -> Double {
-        try run(parameters, example, gradient: &gradient, scale: scale)
+        try run(parameters, [example], weights: [1], gradient: &gradient, scale: scale)
     }
 
-    private func run(_ parameters: ParameterSet, _ example: TrainingExample, gradient: UnsafeMutablePointer<ParameterSet>?,
-                     scale: Float) throws -> Double {
+    /// Mean loss of a batch, (1/B)·Σ_b loss_b, in one stacked pass; adds its gradient into `gradient`.
+    public func lossAndGradient(_ parameters: ParameterSet, batch: [TrainingExample], into gradient: inout ParameterSet) throws -> Double {
+        guard !batch.isEmpty else {
+            throw TrainingError.invalidConfiguration(name: "batch size", value: "0", allowed: "at least 1 sequence")
+        }
+        return try run(parameters, batch, weights: Array(repeating: 1 / Double(batch.count), count: batch.count),
+                       gradient: &gradient, scale: 1)
+    }
+
+    private func run(_ parameters: ParameterSet, _ examples: [TrainingExample], weights exampleWeights: [Double],
+                     gradient: UnsafeMutablePointer<ParameterSet>?, scale: Float) throws -> Double {
         let c = configuration
-        try example.validate(vocabularySize: c.vocabularySize)
-        let mask = try TrainingMask(example.mask, length: example.tokens.count)
+        var masks: [TrainingMask] = []
+        for (index, example) in examples.enumerated() {
+            try example.validate(vocabularySize: c.vocabularySize, index: index)
+            masks.append(try TrainingMask(example.mask, length: example.tokens.count))
+        }
         let weights = parameters.values.map { FloatBuffer(copying: $0) }
-        let pass = Pass(model: self, parameters: parameters, weights: weights, example: example, mask: mask)
+        let pass = Pass(model: self, parameters: parameters, weights: weights, examples: examples,
+                        exampleWeights: exampleWeights, masks: masks)
         let loss = pass.forward()
         if let gradient {
             let grads = parameters.values.map { FloatBuffer($0.count) }

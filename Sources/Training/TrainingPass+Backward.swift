@@ -22,7 +22,7 @@ extension Pass {
         LayerKernels.rmsNormBackward(input: finalInput.pointer, outputGradient: dNormalized.pointer, rows: L, width: D,
                                      gain: w[p.outputNormIndex].pointer, epsilon: c.rmsNormEpsilon,
                                      gainGradient: g[p.outputNormIndex].pointer, inputGradient: dx.pointer)
-        let negated = example.positions.map { -$0 }
+        let negated = positions.map { -$0 }
         for layer in stride(from: c.layerCount - 1, through: 0, by: -1) {
             let a = blocks[layer]
             let index = { (t: LlamaLayerTensor) in p.index(layer: layer, t) }
@@ -48,9 +48,13 @@ extension Pass {
                                         weight: w[index(.attentionOutput)].pointer, weightGradient: g[index(.attentionOutput)].pointer,
                                         inputGradient: dZ.pointer)
             let dQ = FloatBuffer(L * Q), dK = FloatBuffer(L * KV), dV = FloatBuffer(L * KV)
-            FlashAttention.backward(query: a.query.pointer, key: a.key.pointer, value: a.value.pointer, output: a.attention.pointer,
-                                    logSumExp: a.logSumExp.pointer, outputGradient: dZ.pointer, queryGradient: dQ.pointer,
-                                    keyGradient: dK.pointer, valueGradient: dV.pointer, layout: layout, mask: mask)
+            for (b, start) in offsets.enumerated() {
+                let (q, kv) = (start * Q, start * KV)
+                FlashAttention.backward(query: a.query.pointer + q, key: a.key.pointer + kv, value: a.value.pointer + kv,
+                                        output: a.attention.pointer + q, logSumExp: a.logSumExp.pointer + start * c.headCount,
+                                        outputGradient: dZ.pointer + q, queryGradient: dQ.pointer + q, keyGradient: dK.pointer + kv,
+                                        valueGradient: dV.pointer + kv, layout: layout(b), mask: masks[b])
+            }
             SharedKernels.rotate(dQ.pointer, positions: negated, heads: c.headCount, headDimension: c.headDimension,
                                  frequencies: model.frequencies, pairing: c.pairing)
             SharedKernels.rotate(dK.pointer, positions: negated, heads: c.keyValueHeadCount, headDimension: c.headDimension,
@@ -65,7 +69,7 @@ extension Pass {
                                          gainGradient: g[index(.attentionNorm)].pointer, inputGradient: dx.pointer)
         }
         let dE = g[p.embeddingIndex].pointer
-        for (t, token) in example.tokens.enumerated() {
+        for (t, token) in tokens.enumerated() {
             let row = dE + Int(token) * D, source = dx.pointer + t * D
             for i in 0..<D { row[i] += source[i] }
         }

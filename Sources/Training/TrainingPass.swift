@@ -1,30 +1,47 @@
 import Foundation
 import Inference
 
-/// One forward + backward pass over one sequence (see `TrainingModel`).
+/// One forward + backward pass over a batch of sequences (see `TrainingModel`). The sequences are
+/// stacked into one [N = Σ L_b, ·] matrix for every dense layer (one large sgemm per weight);
+/// attention runs per sequence on its rows with its own mask.
 final class Pass {
     let c: LlamaConfiguration
     let model: TrainingModel
     let parameters: ParameterSet
     let w: [FloatBuffer]
-    let example: TrainingExample
-    let mask: TrainingMask
+    let examples: [TrainingExample]
+    /// Loss weight of each sequence (1/B for a batch mean).
+    let exampleWeights: [Double]
+    let masks: [TrainingMask]
+    /// Stacked tokens and RoPE positions, and the first row of each sequence.
+    let tokens: [Int32], positions: [Int], offsets: [Int]
+    /// N, the stacked row count.
     let length: Int
-    let layout: HeadLayout
     var blocks: [BlockActivations] = []
     var finalInput = FloatBuffer(0), finalNormalized = FloatBuffer(0)
     /// softmax − one-hot, weighted (the logits gradient before scaling), [L, V].
     var logitGradient = FloatBuffer(0)
 
-    init(model: TrainingModel, parameters: ParameterSet, weights: [FloatBuffer], example: TrainingExample, mask: TrainingMask) {
+    init(model: TrainingModel, parameters: ParameterSet, weights: [FloatBuffer], examples: [TrainingExample],
+         exampleWeights: [Double], masks: [TrainingMask]) {
         self.c = model.configuration
         self.model = model
         self.parameters = parameters
         self.w = weights
-        self.example = example
-        self.mask = mask
-        length = example.tokens.count
-        layout = HeadLayout(length: length, heads: c.headCount, keyValueHeads: c.keyValueHeadCount, headDimension: c.headDimension)
+        self.examples = examples
+        self.exampleWeights = exampleWeights
+        self.masks = masks
+        tokens = examples.flatMap(\.tokens)
+        positions = examples.flatMap(\.positions)
+        var offsets: [Int] = [], total = 0
+        for example in examples { offsets.append(total); total += example.tokens.count }
+        self.offsets = offsets
+        length = total
+    }
+
+    /// Head layout of sequence `b`.
+    func layout(_ b: Int) -> HeadLayout {
+        HeadLayout(length: examples[b].tokens.count, heads: c.headCount, keyValueHeads: c.keyValueHeadCount, headDimension: c.headDimension)
     }
 
     private func weight(_ layer: Int, _ t: LlamaLayerTensor) -> FloatBuffer { w[parameters.index(layer: layer, t)] }
@@ -35,7 +52,7 @@ final class Pass {
         let (L, D) = (length, c.embeddingSize)
         let x = FloatBuffer(L * D)
         let embedding = w[parameters.embeddingIndex].pointer
-        for (t, token) in example.tokens.enumerated() { (x.pointer + t * D).update(from: embedding + Int(token) * D, count: D) }
+        for (t, token) in tokens.enumerated() { (x.pointer + t * D).update(from: embedding + Int(token) * D, count: D) }
         for layer in 0..<c.layerCount {
             let a = BlockActivations(length: L, c)
             blocks.append(a)
@@ -47,12 +64,16 @@ final class Pass {
                 SharedKernels.linear(a.normalizedAttention.pointer, rows: L, inFeatures: D, weight: weight(layer, t).pointer,
                                      outFeatures: width, into: out.pointer)
             }
-            SharedKernels.rotate(a.query.pointer, positions: example.positions, heads: c.headCount, headDimension: c.headDimension,
+            SharedKernels.rotate(a.query.pointer, positions: positions, heads: c.headCount, headDimension: c.headDimension,
                                  frequencies: model.frequencies, pairing: c.pairing)
-            SharedKernels.rotate(a.key.pointer, positions: example.positions, heads: c.keyValueHeadCount,
+            SharedKernels.rotate(a.key.pointer, positions: positions, heads: c.keyValueHeadCount,
                                  headDimension: c.headDimension, frequencies: model.frequencies, pairing: c.pairing)
-            FlashAttention.forward(query: a.query.pointer, key: a.key.pointer, value: a.value.pointer, output: a.attention.pointer,
-                                   logSumExp: a.logSumExp.pointer, layout: layout, mask: mask)
+            for (b, start) in offsets.enumerated() {
+                let (q, kv) = (start * c.queryWidth, start * c.keyValueWidth)
+                FlashAttention.forward(query: a.query.pointer + q, key: a.key.pointer + kv, value: a.value.pointer + kv,
+                                       output: a.attention.pointer + q, logSumExp: a.logSumExp.pointer + start * c.headCount,
+                                       layout: layout(b), mask: masks[b])
+            }
             SharedKernels.linear(a.attention.pointer, rows: L, inFeatures: c.queryWidth, weight: weight(layer, .attentionOutput).pointer,
                                  outFeatures: D, into: x.pointer, accumulate: true)
             a.middle.pointer.update(from: x.pointer, count: L * D)
@@ -79,7 +100,10 @@ final class Pass {
     private func crossEntropy() -> Double {
         let (D, V) = (c.embeddingSize, c.vocabularySize)
         logitGradient = FloatBuffer(length * V)
-        let rows = Array(Set(example.targets.map(\.row))).sorted()
+        let targets = examples.indices.flatMap { b in
+            examples[b].targets.map { WeightedTarget(row: offsets[b] + $0.row, token: $0.token, weight: exampleWeights[b] * $0.weight) }
+        }
+        let rows = Array(Set(targets.map(\.row))).sorted()
         guard !rows.isEmpty else { return 0 }
         let packed = FloatBuffer(rows.count * D)
         for (i, row) in rows.enumerated() { (packed.pointer + i * D).update(from: finalNormalized.pointer + row * D, count: D) }
@@ -98,7 +122,7 @@ final class Pass {
             logNormalizer.append(top + Foundation.log(sum))
         }
         var loss = 0.0
-        for target in example.targets {
+        for target in targets {
             guard let i = slot[target.row] else { continue }
             let line = logits.pointer + i * V, gradient = logitGradient.pointer + target.row * V
             loss += target.weight * (logNormalizer[i] - Double(line[Int(target.token)]))

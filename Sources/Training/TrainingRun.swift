@@ -45,7 +45,7 @@ public enum TrainingRun {
             throw TrainingError.invalidConfiguration(name: "context length", value: "\(contextLength)", allowed: "an integer >= 2")
         }
         let c = try run.model(objective: objective, contextLength: contextLength)
-        let estimate = TrainingRunConfiguration.memoryEstimate(c, contextLength: contextLength)
+        let estimate = TrainingRunConfiguration.memoryEstimate(c, contextLength: contextLength, batchSize: run.batchSize)
         guard estimate <= memoryLimit else {
             throw TrainingError.memoryLimit(estimate: estimate, limit: memoryLimit, hint: "shorten the context or the model, or raise the limit")
         }

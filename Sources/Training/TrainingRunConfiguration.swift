@@ -122,16 +122,17 @@ public struct TrainingRunConfiguration: Equatable, Sendable {
         }
     }
 
-    /// Bytes a training step needs: weights, gradient (two copies: batch sum and per sequence), AdamW
-    /// moments, and one sequence's stored activations and backward temporaries:
+    /// Bytes a training step needs: weights, gradients (batch total and per pass), AdamW moments,
+    /// and the stored activations and backward temporaries of the B·L stacked rows:
     /// ```
-    /// 4·(6·P + L·(layers·(4d + 3q + 3kv + h + 4f) + 3d + 2V))
+    /// 4·(6·P + B·L·(layers·(4d + 3q + 3kv + h + 4f) + 3d + 2V))
     /// ```
-    public static func memoryEstimate(_ c: LlamaConfiguration, contextLength L: Int) -> Int {
+    public static func memoryEstimate(_ c: LlamaConfiguration, contextLength L: Int, batchSize B: Int = 1) -> Int {
         let parameters = ParameterSet.layout(c).reduce(0) { $0 + $1.count }
         let perLayer = 4 * c.embeddingSize + 3 * c.queryWidth + 3 * c.keyValueWidth + c.headCount + 4 * c.feedForwardSize
-        let (product, overflow) = L.multipliedReportingOverflow(by: c.layerCount * perLayer + 3 * c.embeddingSize + 2 * c.vocabularySize)
-        guard !overflow else { return Int.max }
+        let (rows, overflow1) = L.multipliedReportingOverflow(by: B)
+        let (product, overflow2) = rows.multipliedReportingOverflow(by: c.layerCount * perLayer + 3 * c.embeddingSize + 2 * c.vocabularySize)
+        guard !overflow1, !overflow2, product < Int.max / 8 else { return Int.max }
         return 4 * (6 * parameters + product)
     }
 }

@@ -105,4 +105,29 @@ final class GradientCheckTests: XCTestCase {
         XCTAssertFalse(example.targets.isEmpty)
         try check(c, plain(c), example, label: "md/causal")
     }
+
+    /// The stacked batch pass equals the mean of single-sequence passes (loss and every gradient),
+    /// with sequences of different lengths, masks and positions.
+    func testStackedBatchEqualsMeanOfSingleSequences() throws {
+        let c = try Tiny.configuration()
+        let parameters = Tiny.parameters(c)
+        let model = try TrainingModel(configuration: c, frequencies: plain(c))
+        var generator = SplitMix64(seed: 8)
+        let examples = [
+            try ObjectiveSampler(objective: .ar, maskTokenID: 10).example(Tiny.tokens(7), generator: &generator),
+            try ObjectiveSampler(objective: .maskedDiffusion, maskTokenID: 10)
+                .example(Tiny.tokens(70, seed: 2), documentIDs: (0..<70).map { Int32($0 / 30) }, generator: &generator),
+            try ObjectiveSampler(objective: .ar, maskTokenID: 10).example(Tiny.tokens(5, seed: 3), positions: [4, 5, 6, 7, 8], generator: &generator),
+        ]
+        var batchGradient = ParameterSet(zerosLike: c), singleGradient = ParameterSet(zerosLike: c)
+        let batchLoss = try model.lossAndGradient(parameters, batch: examples, into: &batchGradient)
+        var singleLoss = 0.0
+        for example in examples { singleLoss += try model.lossAndGradient(parameters, example, into: &singleGradient, scale: 1 / 3) / 3 }
+        XCTAssertEqual(batchLoss, singleLoss, accuracy: 1e-6 * abs(singleLoss))
+        for (index, tensor) in parameters.tensors.enumerated() {
+            let scale = singleGradient.values[index].map { abs($0) }.max() ?? 0
+            let worst = zip(batchGradient.values[index], singleGradient.values[index]).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThanOrEqual(worst, 1e-5 * scale + 1e-9, tensor.name)
+        }
+    }
 }
