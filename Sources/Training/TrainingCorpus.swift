@@ -9,29 +9,27 @@ import Probes
 /// Documents are the `*.txt` files of the directory (sorted by name, read as bytes); every
 /// `validationEvery`-th document (1-based: the 10th, 20th, …) goes to validation.
 public struct TrainingCorpus: Sendable {
-    /// Packed training tokens.
+    /// Training and validation documents (bytes), in directory order.
+    public let trainingSet: [[UInt8]], validationSet: [[UInt8]]
+    /// Packed training tokens (`eod` packing).
     public let training: [Int32]
     /// Packed validation tokens (may be empty for a corpus of fewer than `validationEvery` documents).
     public let validation: [Int32]
     /// Documents in each set.
-    public let trainingDocuments: Int, validationDocuments: Int
+    public var trainingDocuments: Int { trainingSet.count }
+    public var validationDocuments: Int { validationSet.count }
 
-    /// Packs in-memory documents (each a byte string).
+    /// Packs in-memory documents (each a byte string); empty documents are dropped.
     public init(documents: [[UInt8]], validationEvery: Int = 10) {
-        var training: [Int32] = [], validation: [Int32] = []
-        var counts = (0, 0)
+        var trainingSet: [[UInt8]] = [], validationSet: [[UInt8]] = []
         for (index, document) in documents.enumerated() where !document.isEmpty {
-            let tokens = document.map { Int32($0) } + [ByteVocabulary.endOfDocument]
-            if validationEvery > 0 && (index + 1) % validationEvery == 0 {
-                validation += tokens; counts.1 += 1
-            } else {
-                training += tokens; counts.0 += 1
-            }
+            if validationEvery > 0 && (index + 1) % validationEvery == 0 { validationSet.append(document) }
+            else { trainingSet.append(document) }
         }
-        self.training = training
-        self.validation = validation
-        trainingDocuments = counts.0
-        validationDocuments = counts.1
+        self.trainingSet = trainingSet
+        self.validationSet = validationSet
+        training = PackedStream(documents: trainingSet, strategy: .eod).tokens
+        validation = PackedStream(documents: validationSet, strategy: .eod).tokens
     }
 
     /// Reads every `*.txt` file of `directory`. Throws `TrainingError.invalidCorpus` when the

@@ -27,7 +27,9 @@ public struct TrainingSummary: Sendable {
 }
 
 /// A whole pre-training run from a configuration and a corpus: random init from the seed, batches
-/// of random windows of the packed training stream, one `Trainer` step per batch.
+/// of random windows of the training documents packed by `packing` (`mask` adds the document
+/// attention mask; `positions: .restart` restarts RoPE positions at each document), one `Trainer`
+/// step per batch. Validation windows use `eod` packing and continuous positions.
 ///
 /// Random streams (all SplitMix64, derived from `seed` so each is independent):
 /// `output(seed, 1)` initial weights, `output(seed, 2)` window offsets, `output(seed, 3)` masks,
@@ -37,7 +39,8 @@ public enum TrainingRun {
     public static let validationWindows = 16
 
     public static func run(configuration run: TrainingRunConfiguration, objective: TrainingObjective, corpus: TrainingCorpus,
-                           contextLength: Int, steps: Int, scaling: RoPEScaling = .none, memoryLimit: Int = 4 << 30,
+                           contextLength: Int, steps: Int, scaling: RoPEScaling = .none, packing: PackingStrategy = .eod,
+                           positions: PositionMode = .continue, memoryLimit: Int = 4 << 30,
                            checkpointEvery: Int = 0, checkpoint: ((ParameterSet, Int) throws -> Void)? = nil,
                            progress: ((TrainingProgress) -> Void)? = nil) throws -> TrainingSummary {
         guard steps >= 1 else { throw TrainingError.invalidConfiguration(name: "steps", value: "\(steps)", allowed: "an integer >= 1") }
@@ -50,6 +53,10 @@ public enum TrainingRun {
             throw TrainingError.memoryLimit(estimate: estimate, limit: memoryLimit, hint: "shorten the context or the model, or raise the limit")
         }
         try corpus.check(contextLength: contextLength)
+        let stream = PackedStream(documents: corpus.trainingSet, strategy: packing)
+        guard stream.tokens.count >= contextLength else {
+            throw TrainingError.invalidCorpus(reason: "\(stream.tokens.count) training tokens with \(packing.rawValue) packing: need at least one window of \(contextLength)")
+        }
         let frequencies: RoPEFrequencies
         do { frequencies = try scaling.frequencies(for: c.rotaryGeometry()) } catch {
             throw TrainingError.invalidConfiguration(name: "RoPE", value: scaling.canonicalSpec, allowed: "a scaling valid for this geometry (\(error))")
@@ -64,8 +71,11 @@ public enum TrainingRun {
         var losses: [Double] = []
         let start = Date()
         for step in 1...steps {
-            let batch = TrainingCorpus.windows(corpus.training, length: contextLength, count: run.batchSize, generator: &windows)
-            let report = try trainer.step(trainer.examples(batch))
+            let batch = stream.windows(length: contextLength, count: run.batchSize, generator: &windows)
+            let examples = trainer.examples(
+                batch.map(\.tokens), documentIDs: packing == .mask ? batch.map(\.documents) : nil,
+                positions: positions == .restart ? batch.map { PackedStream.restartedPositions($0.documents) } : nil)
+            let report = try trainer.step(examples)
             losses.append(report.loss)
             let elapsed = max(Date().timeIntervalSince(start), 1e-9)
             progress?(TrainingProgress(report: report, totalSteps: steps,

@@ -33,6 +33,12 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("rope"), help: ArgumentHelp("RoPE scaling spec to train with (default none).", valueName: "spec"))
     var ropeSpec: String = "none"
 
+    @Option(help: ArgumentHelp("Document packing: direct, eod (default) or mask (document attention mask).", valueName: "packing"))
+    var packing: String = "eod"
+
+    @Option(help: ArgumentHelp("RoPE positions of packed documents: continue (default) or restart.", valueName: "mode"))
+    var positions: String = "continue"
+
     @Option(help: ArgumentHelp("Also save the checkpoint every N steps (0: only at the end).", valueName: "n"))
     var checkpointEvery: Int = 0
 
@@ -50,6 +56,12 @@ struct TrainCommand: ParsableCommand {
     mutating func validate() throws {
         guard TrainingObjective(rawValue: objective) != nil else {
             throw ValidationError("invalid --objective '\(objective)': allowed ar, masked-diffusion")
+        }
+        guard PackingStrategy(rawValue: packing) != nil else {
+            throw ValidationError("invalid --packing '\(packing)': allowed direct, eod, mask")
+        }
+        guard PositionMode(rawValue: positions) != nil else {
+            throw ValidationError("invalid --positions '\(positions)': allowed continue, restart")
         }
         guard steps >= 1, steps <= 100_000_000 else { throw ValidationError("invalid --steps \(steps): allowed 1...100000000") }
         guard contextLength >= 2, contextLength <= 1 << 20 else {
@@ -81,7 +93,8 @@ struct TrainCommand: ParsableCommand {
             let corpus = try TrainingCorpus(directory: URL(fileURLWithPath: data))
             let summary = try TrainingRun.run(
                 configuration: run, objective: objective, corpus: corpus, contextLength: contextLength, steps: steps,
-                scaling: scaling, memoryLimit: Int(min(maxMemory, Double(Int.max / 2))), checkpointEvery: checkpointEvery,
+                scaling: scaling, packing: PackingStrategy(rawValue: packing) ?? .eod,
+                positions: PositionMode(rawValue: positions) ?? .continue, memoryLimit: Int(min(maxMemory, Double(Int.max / 2))), checkpointEvery: checkpointEvery,
                 checkpoint: { parameters, _ in try Checkpoint.write(parameters, objective: objective, scaling: scaling, to: url) },
                 progress: { p in
                     Output.progress(String(format: "step %d/%d  loss %.4f  lr %.2e  %.0f tok/s  ETA %.0f s%@",
