@@ -21,10 +21,10 @@ public enum Checkpoint {
                             name: String = "ropescope-twin") throws -> [UInt8] {
         let c = parameters.configuration
         guard c.vocabularySize == ByteVocabulary.size else {
-            throw TrainingError.checkpoint(reason: "vocabulary size \(c.vocabularySize): allowed \(ByteVocabulary.size) (the byte vocabulary)")
+            throw TrainingError.incompatibleCheckpoint(reason: "vocabulary size \(c.vocabularySize): allowed \(ByteVocabulary.size) (the byte vocabulary)")
         }
         guard c.pairing == .adjacent else {
-            throw TrainingError.checkpoint(reason: "rotary pairing \(c.pairing.rawValue): GGUF llama/llada use adjacent pairs")
+            throw TrainingError.incompatibleCheckpoint(reason: "rotary pairing \(c.pairing.rawValue): GGUF llama/llada use adjacent pairs")
         }
         let arch = objective.architecture.rawValue
         var writer = try GGUFWriter()
@@ -79,4 +79,46 @@ public enum Checkpoint {
             throw TrainingError.checkpoint(reason: "cannot write \(url.path): \(error.localizedDescription)")
         }
     }
+
+    /// Parameters and declared RoPE scaling of a checkpoint to continue training from (`--init`):
+    /// its architecture must be `objective`'s (`llama` for ar, `llada` for masked-diffusion) and its
+    /// vocabulary the byte vocabulary. The configuration is re-made for `contextLength` (the new
+    /// trained context) with the objective's attention. Throws `TrainingError.checkpoint` naming
+    /// the mismatch, or restating the loader's error.
+    public static func load(_ file: GGUFFile, objective: TrainingObjective, contextLength: Int) throws -> LoadedCheckpoint {
+        let architecture = file.metadata["general.architecture"]?.string ?? "(none)"
+        guard architecture == objective.architecture.rawValue else {
+            throw TrainingError.incompatibleCheckpoint(
+                reason: "architecture \(architecture): allowed \(objective.architecture.rawValue) for objective \(objective.rawValue)")
+        }
+        do {
+            let declared = try LlamaGGUFLoader.configuration(file)
+            guard declared.vocabularySize == ByteVocabulary.size else {
+                throw TrainingError.incompatibleCheckpoint(reason: "vocabulary of \(declared.vocabularySize) tokens: allowed \(ByteVocabulary.size) (the byte vocabulary)")
+            }
+            let weights = try LlamaGGUFLoader.weights(file, configuration: declared)
+            try weights.checkFinite()
+            let c = try LlamaConfiguration(
+                architecture: objective.architecture, vocabularySize: declared.vocabularySize, embeddingSize: declared.embeddingSize,
+                layerCount: declared.layerCount, headCount: declared.headCount, keyValueHeadCount: declared.keyValueHeadCount,
+                headDimension: declared.headDimension, feedForwardSize: declared.feedForwardSize,
+                rmsNormEpsilon: declared.rmsNormEpsilon, ropeBase: declared.ropeBase, rotaryDimension: declared.rotaryDimension,
+                trainedContextLength: contextLength, tiedOutput: declared.tiedOutput)
+            return LoadedCheckpoint(parameters: try ParameterSet(configuration: c, values: ParameterSet(weights: weights).values),
+                                    declaredScaling: try LlamaGGUFLoader.declaredScaling(file),
+                                    trainedContextLength: declared.trainedContextLength)
+        } catch let error as InferenceError {
+            throw TrainingError.incompatibleCheckpoint(reason: "\(error)")
+        }
+    }
+}
+
+/// A checkpoint loaded to continue training.
+public struct LoadedCheckpoint: Sendable {
+    /// Its weights, under a configuration re-made for the new context length.
+    public let parameters: ParameterSet
+    /// The RoPE scaling its metadata declares.
+    public let declaredScaling: RoPEScaling
+    /// The context length it was trained at (`{arch}.context_length`).
+    public let trainedContextLength: Int
 }

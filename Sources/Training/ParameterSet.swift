@@ -83,6 +83,21 @@ public struct ParameterSet: Sendable {
         values = list
     }
 
+    /// The given values for `c`; throws `TrainingError.shapeMismatch` naming the first tensor
+    /// whose size differs from the layout of `c`.
+    public init(configuration c: LlamaConfiguration, values: [[Float]]) throws {
+        let tensors = Self.layout(c)
+        guard values.count == tensors.count else {
+            throw TrainingError.shapeMismatch(name: "parameter tensors", count: values.count, expected: tensors.count)
+        }
+        for (tensor, value) in zip(tensors, values) where value.count != tensor.count {
+            throw TrainingError.shapeMismatch(name: tensor.name, count: value.count, expected: tensor.count)
+        }
+        configuration = c
+        self.tensors = tensors
+        self.values = values
+    }
+
     /// Index of `token_embd.weight`.
     public var embeddingIndex: Int { 0 }
     /// Index of a block tensor.

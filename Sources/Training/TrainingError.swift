@@ -15,7 +15,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalidCorpus(reason: String)
     /// The run would need more memory than allowed (estimate in bytes).
     case memoryLimit(estimate: Int, limit: Int, hint: String)
-    /// A checkpoint could not be built or read.
+    /// A checkpoint cannot be used here (another architecture or vocabulary, a bad tensor).
+    case incompatibleCheckpoint(reason: String)
+    /// A checkpoint could not be written.
     case checkpoint(reason: String)
 
     public var description: String {
@@ -34,6 +36,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, Sendable {
             return "corpus: \(reason)"
         case let .memoryLimit(estimate, limit, hint):
             return "training would need about \(estimate >> 20) MiB of activations and state: allowed \(limit >> 20) MiB (\(hint))"
+        case let .incompatibleCheckpoint(reason):
+            return "checkpoint: \(reason)"
         case let .checkpoint(reason):
             return "checkpoint: \(reason)"
         }

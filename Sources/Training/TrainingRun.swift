@@ -29,7 +29,9 @@ public struct TrainingSummary: Sendable {
 /// A whole pre-training run from a configuration and a corpus: random init from the seed, batches
 /// of random windows of the training documents packed by `packing` (`mask` adds the document
 /// attention mask; `positions: .restart` restarts RoPE positions at each document), one `Trainer`
-/// step per batch. Validation windows use `eod` packing and continuous positions.
+/// step per batch. With `initial` (a loaded checkpoint, `Checkpoint.load`) training continues
+/// from its weights and shape (the configuration's model keys are not used); the optimiser
+/// starts fresh. Validation windows use `eod` packing and continuous positions.
 ///
 /// Random streams (all SplitMix64, derived from `seed` so each is independent):
 /// `output(seed, 1)` initial weights, `output(seed, 2)` window offsets, `output(seed, 3)` masks,
@@ -40,14 +42,14 @@ public enum TrainingRun {
 
     public static func run(configuration run: TrainingRunConfiguration, objective: TrainingObjective, corpus: TrainingCorpus,
                            contextLength: Int, steps: Int, scaling: RoPEScaling = .none, packing: PackingStrategy = .eod,
-                           positions: PositionMode = .continue, memoryLimit: Int = 4 << 30,
+                           positions: PositionMode = .continue, initial: ParameterSet? = nil, memoryLimit: Int = 4 << 30,
                            checkpointEvery: Int = 0, checkpoint: ((ParameterSet, Int) throws -> Void)? = nil,
                            progress: ((TrainingProgress) -> Void)? = nil) throws -> TrainingSummary {
         guard steps >= 1 else { throw TrainingError.invalidConfiguration(name: "steps", value: "\(steps)", allowed: "an integer >= 1") }
         guard contextLength >= 2 else {
             throw TrainingError.invalidConfiguration(name: "context length", value: "\(contextLength)", allowed: "an integer >= 2")
         }
-        let c = try run.model(objective: objective, contextLength: contextLength)
+        let c = try initial?.configuration ?? run.model(objective: objective, contextLength: contextLength)
         let estimate = TrainingRunConfiguration.memoryEstimate(c, contextLength: contextLength, batchSize: run.batchSize)
         guard estimate <= memoryLimit else {
             throw TrainingError.memoryLimit(estimate: estimate, limit: memoryLimit, hint: "shorten the context or the model, or raise the limit")
@@ -62,8 +64,8 @@ public enum TrainingRun {
             throw TrainingError.invalidConfiguration(name: "RoPE", value: scaling.canonicalSpec, allowed: "a scaling valid for this geometry (\(error))")
         }
         let model = try TrainingModel(configuration: c, frequencies: frequencies)
-        let parameters = ParameterSet(randomFor: c, seed: SplitMix64.output(seed: run.seed, index: 1),
-                                      standardDeviation: run.initStandardDeviation)
+        let parameters = initial ?? ParameterSet(randomFor: c, seed: SplitMix64.output(seed: run.seed, index: 1),
+                                                 standardDeviation: run.initStandardDeviation)
         let sampler = try ObjectiveSampler(objective: objective, maskTokenID: ByteVocabulary.mask)
         var trainer = try Trainer(model: model, parameters: parameters, sampler: sampler, settings: run.optimizer,
                                   totalSteps: steps, maskSeed: SplitMix64.output(seed: run.seed, index: 3))

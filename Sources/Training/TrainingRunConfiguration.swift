@@ -30,7 +30,9 @@ public struct TrainingRunConfiguration: Equatable, Sendable {
 
     /// Parses the JSON object; throws `TrainingError.invalidConfiguration` naming the key for a
     /// missing, unknown, mistyped or out-of-range entry, or a head count that does not divide the width.
-    public static func parse(_ data: Data) throws -> TrainingRunConfiguration {
+    /// With `modelKeysRequired` false (continuing from a checkpoint, whose shape is fixed) the
+    /// model keys may be absent, and are ignored when present.
+    public static func parse(_ data: Data, modelKeysRequired: Bool = true) throws -> TrainingRunConfiguration {
         guard let object = try? JSONDecoder().decode([String: ConfigurationValue].self, from: data) else {
             throw TrainingError.invalidConfiguration(name: "configuration", value: "not a JSON object", allowed: "a JSON object of the documented keys")
         }
@@ -55,27 +57,8 @@ public struct TrainingRunConfiguration: Equatable, Sendable {
             return Int(value)
         }
         var c = TrainingRunConfiguration()
-        c.embeddingSize = try integer("embedding_size", required: true)!
-        c.layerCount = try integer("layer_count", required: true)!
-        c.headCount = try integer("head_count", required: true)!
-        c.feedForwardSize = try integer("feed_forward_size", required: true)!
-        c.keyValueHeadCount = try integer("key_value_head_count") ?? c.headCount
-        if let dimension = try integer("head_dimension") {
-            c.headDimension = dimension
-        } else {
-            guard c.embeddingSize % c.headCount == 0 else {
-                throw TrainingError.invalidConfiguration(
-                    name: "head_count", value: "\(c.headCount)",
-                    allowed: "a divisor of embedding_size \(c.embeddingSize) (or give head_dimension)")
-            }
-            c.headDimension = c.embeddingSize / c.headCount
-        }
-        guard c.headCount % c.keyValueHeadCount == 0 else {
-            throw TrainingError.invalidConfiguration(name: "key_value_head_count", value: "\(c.keyValueHeadCount)",
-                                                     allowed: "a divisor of head_count \(c.headCount)")
-        }
-        guard c.headDimension % 2 == 0 else {
-            throw TrainingError.invalidConfiguration(name: "head_dimension", value: "\(c.headDimension)", allowed: "an even number (RoPE pairs)")
+        if modelKeysRequired {
+            try c.readModelKeys(integer)
         }
         c.ropeBase = try number("rope_base") ?? c.ropeBase
         c.rmsNormEpsilon = try number("rms_norm_epsilon") ?? c.rmsNormEpsilon
@@ -103,6 +86,32 @@ public struct TrainingRunConfiguration: Equatable, Sendable {
             throw TrainingError.invalidConfiguration(name: key, value: "\(value)", allowed: "a value > 0")
         }
         return c
+    }
+
+    /// Reads and checks the model-shape keys.
+    private mutating func readModelKeys(_ integer: (String, Int, Bool) throws -> Int?) throws {
+        self.embeddingSize = try integer("embedding_size", 1, true) ?? 0
+        self.layerCount = try integer("layer_count", 1, true) ?? 0
+        self.headCount = try integer("head_count", 1, true) ?? 0
+        self.feedForwardSize = try integer("feed_forward_size", 1, true) ?? 0
+        self.keyValueHeadCount = try integer("key_value_head_count", 1, false) ?? self.headCount
+        if let dimension = try integer("head_dimension", 1, false) {
+            self.headDimension = dimension
+        } else {
+            guard embeddingSize % headCount == 0 else {
+                throw TrainingError.invalidConfiguration(
+                    name: "head_count", value: "\(self.headCount)",
+                    allowed: "a divisor of embedding_size \(self.embeddingSize) (or give head_dimension)")
+            }
+            self.headDimension = self.embeddingSize / self.headCount
+        }
+        guard self.headCount % self.keyValueHeadCount == 0 else {
+            throw TrainingError.invalidConfiguration(name: "key_value_head_count", value: "\(self.keyValueHeadCount)",
+                                                     allowed: "a divisor of head_count \(self.headCount)")
+        }
+        guard self.headDimension % 2 == 0 else {
+            throw TrainingError.invalidConfiguration(name: "head_dimension", value: "\(self.headDimension)", allowed: "an even number (RoPE pairs)")
+        }
     }
 
     /// The model configuration for `objective` at `contextLength` with the byte vocabulary.

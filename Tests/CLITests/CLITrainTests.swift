@@ -75,4 +75,34 @@ final class CLITrainTests: XCTestCase {
         XCTAssertEqual(memory.status, 64, memory.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("x.gguf").path), "nothing written on error")
     }
+
+    /// Post-training from a checkpoint at a longer context with a RoPE spec and document masks;
+    /// the other objective's architecture is refused (65), a missing checkpoint too (66).
+    func testContinueFromCheckpoint() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = try corpus(in: directory), config = try config(tiny, in: directory)
+        let twin = directory.appendingPathComponent("twin.gguf").path
+        let first = try CLI.run(["train", "--objective", "ar", "--config", config, "--data", data.path,
+                                 "--context-length", "32", "--steps", "2", "--output", twin])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let extended = directory.appendingPathComponent("extended.gguf").path
+        let post = try CLI.run(["train", "--objective", "ar", "--init", twin, "--data", data.path, "--context-length", "64",
+                                "--rope", "critical-ntk", "--packing", "mask", "--positions", "restart", "--steps", "2",
+                                "--output", extended, "--json"])
+        XCTAssertEqual(post.status, 0, post.stderr)
+        let inspect = try CLI.run(["inspect", extended, "--json"])
+        XCTAssertEqual(inspect.status, 0, inspect.stderr)
+        let hyperparameters = try XCTUnwrap(try inspect.json()["hyperparameters"] as? [String: Any])
+        XCTAssertEqual(hyperparameters["context_length"] as? Int, 64, "the new trained context is baked in")
+        XCTAssertNotEqual(hyperparameters["rope.freq_base"] as? Double, 10000, "critical-ntk changes the base")
+        let wrong = try CLI.run(["train", "--objective", "masked-diffusion", "--init", twin, "--data", data.path,
+                                 "--context-length", "64", "--steps", "1", "--output", directory.appendingPathComponent("x.gguf").path])
+        XCTAssertEqual(wrong.status, 65, wrong.stderr)
+        XCTAssert(wrong.stderr.contains("architecture llama: allowed llada"), wrong.stderr)
+        let missing = try CLI.run(["train", "--objective", "ar", "--init", directory.appendingPathComponent("none.gguf").path,
+                                   "--data", data.path, "--context-length", "64", "--steps", "1",
+                                   "--output", directory.appendingPathComponent("x.gguf").path])
+        XCTAssertEqual(missing.status, 66, missing.stderr)
+    }
 }

@@ -63,7 +63,24 @@ final class CheckpointTests: XCTestCase {
         let c = try LlamaConfiguration(vocabularySize: 11, embeddingSize: 8, layerCount: 1, headCount: 2, keyValueHeadCount: 1,
                                        headDimension: 4, feedForwardSize: 8, rmsNormEpsilon: 1e-5, ropeBase: 100, trainedContextLength: 8)
         XCTAssertThrowsError(try Checkpoint.gguf(ParameterSet(randomFor: c, seed: 1), objective: .ar, scaling: .none)) { error in
-            guard case .checkpoint = error as? TrainingError else { return XCTFail("\(error)") }
+            guard case .incompatibleCheckpoint = error as? TrainingError else { return XCTFail("\(error)") }
+        }
+    }
+
+    /// `--init`: a checkpoint reloads with its weights for the new context, declares its RoPE, and
+    /// is refused for the other objective's architecture.
+    func testLoadForContinuedTraining() throws {
+        let c = try configuration(.maskedDiffusion, tied: true)
+        let parameters = ParameterSet(randomFor: c, seed: 4)
+        let file = try GGUFFile(bytes: Checkpoint.gguf(parameters, objective: .maskedDiffusion, scaling: .linear(factor: 2)))
+        let loaded = try Checkpoint.load(file, objective: .maskedDiffusion, contextLength: 128)
+        XCTAssertEqual(loaded.parameters.values, parameters.values)
+        XCTAssertEqual(loaded.parameters.configuration.trainedContextLength, 128)
+        XCTAssertEqual(loaded.trainedContextLength, 32)
+        XCTAssertEqual(loaded.declaredScaling, .linear(factor: 2))
+        XCTAssertThrowsError(try Checkpoint.load(file, objective: .ar, contextLength: 128)) { error in
+            guard case let .incompatibleCheckpoint(reason) = error as? TrainingError else { return XCTFail("\(error)") }
+            XCTAssert(reason.contains("architecture llada"), reason)
         }
     }
 }

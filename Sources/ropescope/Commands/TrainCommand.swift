@@ -18,8 +18,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Objective: ar (next token, causal) or masked-diffusion (LLaDA, bidirectional).", valueName: "objective"))
     var objective: String
 
-    @Option(help: ArgumentHelp("JSON run configuration (model shape, batch, optimiser, seed).", valueName: "file"))
-    var config: String
+    @Option(help: ArgumentHelp("JSON run configuration (model shape, batch, optimiser, seed); optional with --init.", valueName: "file"))
+    var config: String?
+
+    @Option(name: .customLong("init"), help: ArgumentHelp("Continue training from this checkpoint (post-training: new context length, --rope, --packing); "
+                               + "its architecture must match the objective and its vocabulary the byte vocabulary.", valueName: "file"))
+    var initialCheckpoint: String?
 
     @Option(help: ArgumentHelp("Directory of UTF-8 .txt documents.", valueName: "dir"))
     var data: String
@@ -30,8 +34,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Optimiser steps (>= 1).")
     var steps: Int
 
-    @Option(name: .customLong("rope"), help: ArgumentHelp("RoPE scaling spec to train with (default none).", valueName: "spec"))
-    var ropeSpec: String = "none"
+    @Option(name: .customLong("rope"), help: ArgumentHelp(
+        "RoPE scaling spec to train with (default none; with --init: what the checkpoint declares).", valueName: "spec"))
+    var ropeOption: String?
+
+    var ropeSpec: String { ropeOption ?? "none" }
+    var ropeSpecGiven: Bool { ropeOption != nil }
 
     @Option(help: ArgumentHelp("Document packing: direct, eod (default) or mask (document attention mask).", valueName: "packing"))
     var packing: String = "eod"
@@ -73,19 +81,33 @@ struct TrainCommand: ParsableCommand {
         } catch {
             throw ValidationError("invalid --rope '\(ropeSpec)': \(error)")
         }
-        try OutputPath.check(output, inputs: [config])
+        guard config != nil || initialCheckpoint != nil else { throw ValidationError("give --config FILE (or --init CHECKPOINT)") }
+        try OutputPath.check(output, inputs: [config, initialCheckpoint])
     }
 
     func run() throws {
         let objective = TrainingObjective(rawValue: objective) ?? .ar
-        let scaling = try RoPESpec.parse(ropeSpec, defaults: RoPESpecDefaults(trainLength: contextLength, targetLength: contextLength))
-        try InputFile.checkReadable(config, role: "--config")
-        guard let configData = FileManager.default.contents(atPath: config) else {
-            throw Failure.unreadableInput("cannot read --config '\(config)'")
+        var scaling = try RoPESpec.parse(ropeSpec, defaults: RoPESpecDefaults(trainLength: contextLength, targetLength: contextLength))
+        var configData = Data("{}".utf8)
+        if let config {
+            try InputFile.checkReadable(config, role: "--config")
+            guard let data = FileManager.default.contents(atPath: config) else { throw Failure.unreadableInput("cannot read --config '\(config)'") }
+            configData = data
         }
         let url = URL(fileURLWithPath: output)
         do {
-            let run = try TrainingRunConfiguration.parse(configData)
+            var initial: ParameterSet?
+            if let path = initialCheckpoint {
+                let loaded = try Checkpoint.load(ModelFile.open(path, role: "--init checkpoint", missingHint: nil),
+                                                 objective: objective, contextLength: contextLength)
+                initial = loaded.parameters
+                // Length-aware specs extend from the checkpoint's trained context to the new one.
+                scaling = ropeSpecGiven
+                    ? try RoPESpec.parse(ropeSpec, defaults: RoPESpecDefaults(trainLength: loaded.trainedContextLength,
+                                                                              targetLength: contextLength))
+                    : loaded.declaredScaling
+            }
+            let run = try TrainingRunConfiguration.parse(configData, modelKeysRequired: initial == nil)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw Failure.unreadableInput("--data '\(data)' is not a readable directory")
@@ -94,7 +116,7 @@ struct TrainCommand: ParsableCommand {
             let summary = try TrainingRun.run(
                 configuration: run, objective: objective, corpus: corpus, contextLength: contextLength, steps: steps,
                 scaling: scaling, packing: PackingStrategy(rawValue: packing) ?? .eod,
-                positions: PositionMode(rawValue: positions) ?? .continue, memoryLimit: Int(min(maxMemory, Double(Int.max / 2))), checkpointEvery: checkpointEvery,
+                positions: PositionMode(rawValue: positions) ?? .continue, initial: initial, memoryLimit: Int(min(maxMemory, Double(Int.max / 2))), checkpointEvery: checkpointEvery,
                 checkpoint: { parameters, _ in try Checkpoint.write(parameters, objective: objective, scaling: scaling, to: url) },
                 progress: { p in
                     Output.progress(String(format: "step %d/%d  loss %.4f  lr %.2e  %.0f tok/s  ETA %.0f s%@",
@@ -118,12 +140,14 @@ struct TrainCommand: ParsableCommand {
 
     /// README exit codes: configuration values and memory limits are usage (64) when they come
     /// from flags; a configuration file's or corpus's content is data (65); unreadable corpus 66;
-    /// a checkpoint that cannot be written 74; a loss that turns non-finite 65.
+    /// a checkpoint that cannot be written 74; an `--init` checkpoint of another architecture or
+    /// vocabulary 65; a loss that turns non-finite 65.
     static func exitCode(for error: TrainingError) -> ExitCode {
         switch error {
         case .memoryLimit: return Failure.usage(error.description)
         case .unreadableCorpus: return Failure.unreadableInput(error.description)
         case .checkpoint: return Failure.writeFailed(error.description)
+        case .incompatibleCheckpoint: return Failure.malformedInput(error.description)
         default: return Failure.malformedInput(error.description)
         }
     }
