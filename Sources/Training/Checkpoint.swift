@@ -17,8 +17,10 @@ public enum Checkpoint {
     /// The GGUF bytes of `parameters` trained with `scaling` for `objective` (`llama` for `ar`,
     /// `llada` for `masked-diffusion`, which also gets `llada.attention.causal = false`).
     /// `vocabularyMetadata` adds the tokenizer keys (default: `ByteVocabulary`; its size must be V).
+    /// `step` (optimiser steps done) is written as `training.step` to pair the file with its
+    /// optimiser state (`TrainingState`).
     public static func gguf(_ parameters: ParameterSet, objective: TrainingObjective, scaling: RoPEScaling,
-                            name: String = "ropescope-twin") throws -> [UInt8] {
+                            name: String = "ropescope-twin", step: Int? = nil) throws -> [UInt8] {
         let c = parameters.configuration
         guard c.vocabularySize == ByteVocabulary.size else {
             throw TrainingError.incompatibleCheckpoint(reason: "vocabulary size \(c.vocabularySize): allowed \(ByteVocabulary.size) (the byte vocabulary)")
@@ -30,6 +32,7 @@ public enum Checkpoint {
         var writer = try GGUFWriter()
         try writer.addMetadata("general.architecture", .string(arch))
         try writer.addMetadata("general.name", .string(name))
+        if let step { try writer.addMetadata(TrainingState.stepKey, .uint32(UInt32(clamping: step))) }
         for (key, value) in [("context_length", c.trainedContextLength), ("embedding_length", c.embeddingSize),
                              ("block_count", c.layerCount), ("feed_forward_length", c.feedForwardSize),
                              ("attention.head_count", c.headCount), ("attention.head_count_kv", c.keyValueHeadCount),
@@ -71,9 +74,13 @@ public enum Checkpoint {
 
     /// Writes the checkpoint to `url` atomically (a temporary file renamed into place: nothing
     /// half-written on error).
-    public static func write(_ parameters: ParameterSet, objective: TrainingObjective, scaling: RoPEScaling, to url: URL) throws {
-        let bytes = try gguf(parameters, objective: objective, scaling: scaling)
+    /// With `state`, its optimiser state is written first to `<url>.state` (so a weights file never
+    /// exists without the state of its step).
+    public static func write(_ parameters: ParameterSet, objective: TrainingObjective, scaling: RoPEScaling, to url: URL,
+                             state: TrainingState? = nil) throws {
+        let bytes = try gguf(parameters, objective: objective, scaling: scaling, step: state?.step)
         do {
+            if let state { try Data(state.gguf()).write(to: URL(fileURLWithPath: url.path + ".state"), options: .atomic) }
             try Data(bytes).write(to: url, options: .atomic)
         } catch {
             throw TrainingError.checkpoint(reason: "cannot write \(url.path): \(error.localizedDescription)")

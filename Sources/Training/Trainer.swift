@@ -68,6 +68,14 @@ public struct Trainer: Sendable {
         maskGenerator = SplitMix64(seed: maskSeed)
     }
 
+    /// Continues from a saved optimiser state (moments and step count).
+    public mutating func restore(_ state: TrainingState) throws {
+        guard state.optimizer.firstMoment.tensors == parameters.tensors else {
+            throw TrainingError.incompatibleCheckpoint(reason: "the optimiser state belongs to another model shape")
+        }
+        optimizer = state.optimizer
+    }
+
     /// The examples of a batch (masks drawn from `maskGenerator`).
     public mutating func examples(_ batch: [[Int32]], documentIDs: [[Int32]]? = nil, positions: [[Int]]? = nil) -> [TrainingExample] {
         batch.indices.map { b in

@@ -21,9 +21,11 @@ public struct TrainingSummary: Sendable {
     /// Mean loss over fixed validation windows (nil without validation documents).
     public let validationLoss: Double?
     public let tokensPerSecond: Double
-    /// Loss of every step.
+    /// Loss of every step run (after the resumed step when resuming).
     public let losses: [Double]
     public let parameters: ParameterSet
+    /// Optimiser state at the end.
+    public let state: TrainingState
 }
 
 /// A whole pre-training run from a configuration and a corpus: random init from the seed, batches
@@ -34,16 +36,18 @@ public struct TrainingSummary: Sendable {
 /// starts fresh. Validation windows use `eod` packing and continuous positions.
 ///
 /// Random streams (all SplitMix64, derived from `seed` so each is independent):
-/// `output(seed, 1)` initial weights, `output(seed, 2)` window offsets, `output(seed, 3)` masks,
-/// `output(seed, 4)` validation windows and masks.
+/// `output(seed, 1)` initial weights; for step s, `output(output(seed, 2), s)` window offsets and
+/// `output(output(seed, 3), s)` masks; `output(seed, 4)` validation windows and masks.
+/// With `resume` (its weights as `initial`) the run continues after the state's step.
 public enum TrainingRun {
     /// Validation windows averaged for `validationLoss`.
     public static let validationWindows = 16
 
     public static func run(configuration run: TrainingRunConfiguration, objective: TrainingObjective, corpus: TrainingCorpus,
                            contextLength: Int, steps: Int, scaling: RoPEScaling = .none, packing: PackingStrategy = .eod,
-                           positions: PositionMode = .continue, initial: ParameterSet? = nil, memoryLimit: Int = 4 << 30,
-                           checkpointEvery: Int = 0, checkpoint: ((ParameterSet, Int) throws -> Void)? = nil,
+                           positions: PositionMode = .continue, initial: ParameterSet? = nil, resume: TrainingState? = nil,
+                           memoryLimit: Int = 4 << 30,
+                           checkpointEvery: Int = 0, checkpoint: ((ParameterSet, TrainingState) throws -> Void)? = nil,
                            progress: ((TrainingProgress) -> Void)? = nil) throws -> TrainingSummary {
         guard steps >= 1 else { throw TrainingError.invalidConfiguration(name: "steps", value: "\(steps)", allowed: "an integer >= 1") }
         guard contextLength >= 2 else {
@@ -69,28 +73,45 @@ public enum TrainingRun {
         let sampler = try ObjectiveSampler(objective: objective, maskTokenID: ByteVocabulary.mask)
         var trainer = try Trainer(model: model, parameters: parameters, sampler: sampler, settings: run.optimizer,
                                   totalSteps: steps, maskSeed: SplitMix64.output(seed: run.seed, index: 3))
-        var windows = SplitMix64(seed: SplitMix64.output(seed: run.seed, index: 2))
+        var first = 1
+        if let resume {
+            guard initial != nil, resume.totalSteps == steps, resume.seed == run.seed, resume.step < steps else {
+                throw TrainingError.incompatibleCheckpoint(
+                    reason: "optimiser state of step \(resume.step)/\(resume.totalSteps), seed \(resume.seed): resuming needs the same "
+                        + "total steps (\(steps)) and seed (\(run.seed)), its checkpoint as --init, and steps left")
+            }
+            try trainer.restore(resume)
+            first = resume.step + 1
+        }
+        let (windowSeed, maskSeed) = (SplitMix64.output(seed: run.seed, index: 2), SplitMix64.output(seed: run.seed, index: 3))
         var losses: [Double] = []
         let start = Date()
-        for step in 1...steps {
+        for step in first...steps {
+            // Each step's streams depend only on (seed, step), so a resumed run draws what the
+            // uninterrupted one would have.
+            var windows = SplitMix64(seed: SplitMix64.output(seed: windowSeed, index: UInt64(step)))
+            trainer.maskGenerator = SplitMix64(seed: SplitMix64.output(seed: maskSeed, index: UInt64(step)))
             let batch = stream.windows(length: contextLength, count: run.batchSize, generator: &windows)
             let examples = trainer.examples(
                 batch.map(\.tokens), documentIDs: packing == .mask ? batch.map(\.documents) : nil,
                 positions: positions == .restart ? batch.map { PackedStream.restartedPositions($0.documents) } : nil)
             let report = try trainer.step(examples)
             losses.append(report.loss)
-            let elapsed = max(Date().timeIntervalSince(start), 1e-9)
+            let elapsed = max(Date().timeIntervalSince(start), 1e-9), done = step - first + 1
             progress?(TrainingProgress(report: report, totalSteps: steps,
-                                       tokensPerSecond: Double(step * run.batchSize * contextLength) / elapsed,
-                                       secondsRemaining: elapsed / Double(step) * Double(steps - step)))
-            if checkpointEvery > 0, step % checkpointEvery == 0, step < steps { try checkpoint?(trainer.parameters, step) }
+                                       tokensPerSecond: Double(done * run.batchSize * contextLength) / elapsed,
+                                       secondsRemaining: elapsed / Double(done) * Double(steps - step)))
+            if checkpointEvery > 0, step % checkpointEvery == 0, step < steps {
+                try checkpoint?(trainer.parameters, TrainingState(step: step, totalSteps: steps, seed: run.seed, optimizer: trainer.optimizer))
+            }
         }
         let elapsed = max(Date().timeIntervalSince(start), 1e-9)
         let validation = try validationLoss(model, trainer.parameters, sampler, corpus.validation, contextLength: contextLength, seed: run.seed)
         let tail = losses.suffix(min(10, losses.count))
         return TrainingSummary(steps: steps, trainLoss: tail.reduce(0, +) / Double(tail.count), validationLoss: validation,
-                               tokensPerSecond: Double(steps * run.batchSize * contextLength) / elapsed, losses: losses,
-                               parameters: trainer.parameters)
+                               tokensPerSecond: Double(losses.count * run.batchSize * contextLength) / elapsed, losses: losses,
+                               parameters: trainer.parameters,
+                               state: TrainingState(step: steps, totalSteps: steps, seed: run.seed, optimizer: trainer.optimizer))
     }
 
     /// Mean loss over `validationWindows` windows of the validation stream (nil when it is shorter than one window).

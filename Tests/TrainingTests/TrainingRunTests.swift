@@ -88,4 +88,27 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertEqual(trainer.optimizer.step, 0)
         XCTAssertEqual(trainer.parameters.values[0], parameters.values[0], "no update after a non-finite loss")
     }
+
+    /// A run interrupted after step 3 and resumed from its checkpoint and saved optimiser state
+    /// (both through their GGUF files) ends with exactly the parameters of the uninterrupted run.
+    func testResumeEqualsUninterruptedRun() throws {
+        let run = try parse(#"{"embedding_size": 16, "layer_count": 1, "head_count": 2, "feed_forward_size": 32, "batch_size": 2, "warmup_steps": 2}"#)
+        let corpus = TrainingCorpus(documents: (0..<12).map { Array("document \($0) with some text".utf8) })
+        var saved: (ParameterSet, TrainingState)?
+        let full = try TrainingRun.run(configuration: run, objective: .maskedDiffusion, corpus: corpus, contextLength: 16, steps: 6,
+                                       checkpointEvery: 3, checkpoint: { parameters, state in if state.step == 3 { saved = (parameters, state) } })
+        let (parameters, state) = try XCTUnwrap(saved)
+        let weightsFile = try GGUFFile(bytes: Checkpoint.gguf(parameters, objective: .maskedDiffusion, scaling: .none, step: state.step))
+        let loaded = try Checkpoint.load(weightsFile, objective: .maskedDiffusion, contextLength: 16)
+        XCTAssertEqual(try weightsFile.metadata.int(forKey: TrainingState.stepKey), 3)
+        let stateFile = try GGUFFile(bytes: state.gguf())
+        let restored = try TrainingState.load(stateFile, for: loaded.parameters, settings: run.optimizer)
+        XCTAssertEqual(restored.step, 3)
+        let resumed = try TrainingRun.run(configuration: run, objective: .maskedDiffusion, corpus: corpus, contextLength: 16, steps: 6,
+                                          initial: loaded.parameters, resume: restored)
+        XCTAssertEqual(resumed.losses, Array(full.losses[3...]))
+        XCTAssertEqual(resumed.parameters.values, full.parameters.values, "resumed run must end where the uninterrupted one does")
+        XCTAssertThrowsError(try TrainingRun.run(configuration: run, objective: .maskedDiffusion, corpus: corpus, contextLength: 16,
+                                                 steps: 7, initial: loaded.parameters, resume: restored), "other total steps")
+    }
 }

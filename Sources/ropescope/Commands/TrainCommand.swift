@@ -12,7 +12,8 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Documents are the *.txt files of --data (every 10th goes to validation), packed with an \
             end-of-document token; each step takes --config's batch_size random windows of \
-            --context-length tokens. Progress (loss, tokens/s, ETA) goes to standard error.
+            --context-length tokens. Progress (loss, tokens/s, ETA) goes to standard error. The \
+            optimiser state is written beside the output as OUTPUT.state (for --resume).
             """)
 
     @Option(help: ArgumentHelp("Objective: ar (next token, causal) or masked-diffusion (LLaDA, bidirectional).", valueName: "objective"))
@@ -40,6 +41,9 @@ struct TrainCommand: ParsableCommand {
 
     var ropeSpec: String { ropeOption ?? "none" }
     var ropeSpecGiven: Bool { ropeOption != nil }
+
+    @Flag(help: "Resume an interrupted run: --init is its checkpoint, whose optimiser state CHECKPOINT.state is read; --steps and the seed must be the run's.")
+    var resume = false
 
     @Option(help: ArgumentHelp("Document packing: direct, eod (default) or mask (document attention mask).", valueName: "packing"))
     var packing: String = "eod"
@@ -82,7 +86,9 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("invalid --rope '\(ropeSpec)': \(error)")
         }
         guard config != nil || initialCheckpoint != nil else { throw ValidationError("give --config FILE (or --init CHECKPOINT)") }
+        if resume && initialCheckpoint == nil { throw ValidationError("--resume needs --init CHECKPOINT (the interrupted run's output)") }
         try OutputPath.check(output, inputs: [config, initialCheckpoint])
+        try OutputPath.check(output + ".state", inputs: [config, initialCheckpoint])
     }
 
     func run() throws {
@@ -108,6 +114,17 @@ struct TrainCommand: ParsableCommand {
                     : loaded.declaredScaling
             }
             let run = try TrainingRunConfiguration.parse(configData, modelKeysRequired: initial == nil)
+            var state: TrainingState?
+            if resume, let path = initialCheckpoint, let initial {
+                let file = try ModelFile.open(path + ".state", role: "--resume optimiser state", missingHint: nil)
+                let loaded = try TrainingState.load(file, for: initial, settings: run.optimizer)
+                let checkpointStep = try? ModelFile.open(path).metadata.int(forKey: TrainingState.stepKey)
+                guard checkpointStep == loaded.step else {
+                    throw TrainingError.incompatibleCheckpoint(
+                        reason: "'\(path)' is from step \(checkpointStep.map(String.init) ?? "?") but its .state from step \(loaded.step)")
+                }
+                state = loaded
+            }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw Failure.unreadableInput("--data '\(data)' is not a readable directory")
@@ -116,14 +133,16 @@ struct TrainCommand: ParsableCommand {
             let summary = try TrainingRun.run(
                 configuration: run, objective: objective, corpus: corpus, contextLength: contextLength, steps: steps,
                 scaling: scaling, packing: PackingStrategy(rawValue: packing) ?? .eod,
-                positions: PositionMode(rawValue: positions) ?? .continue, initial: initial, memoryLimit: Int(min(maxMemory, Double(Int.max / 2))), checkpointEvery: checkpointEvery,
-                checkpoint: { parameters, _ in try Checkpoint.write(parameters, objective: objective, scaling: scaling, to: url) },
+                positions: PositionMode(rawValue: positions) ?? .continue, initial: initial, resume: state, memoryLimit: Int(min(maxMemory, Double(Int.max / 2))), checkpointEvery: checkpointEvery,
+                checkpoint: { parameters, state in
+                    try Checkpoint.write(parameters, objective: objective, scaling: scaling, to: url, state: state)
+                },
                 progress: { p in
                     Output.progress(String(format: "step %d/%d  loss %.4f  lr %.2e  %.0f tok/s  ETA %.0f s%@",
                                            p.report.step, p.totalSteps, p.report.loss, p.report.learningRate, p.tokensPerSecond,
                                            p.secondsRemaining, p.report.step == p.totalSteps ? "\n" : ""))
                 })
-            try Checkpoint.write(summary.parameters, objective: objective, scaling: scaling, to: url)
+            try Checkpoint.write(summary.parameters, objective: objective, scaling: scaling, to: url, state: summary.state)
             if json {
                 try Output.printJSON(TrainReport(steps: summary.steps, trainLoss: summary.trainLoss,
                                                  validationLoss: summary.validationLoss, tokensPerSecond: summary.tokensPerSecond,
