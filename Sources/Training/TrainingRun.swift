@@ -23,6 +23,8 @@ public struct TrainingSummary: Sendable {
     public let tokensPerSecond: Double
     /// Loss of every step run (after the resumed step when resuming).
     public let losses: [Double]
+    /// The report of every step run (step, loss, gradient norm, learning rate).
+    public let reports: [StepReport]
     public let parameters: ParameterSet
     /// Optimiser state at the end.
     public let state: TrainingState
@@ -84,7 +86,7 @@ public enum TrainingRun {
             first = resume.step + 1
         }
         let (windowSeed, maskSeed) = (SplitMix64.output(seed: run.seed, index: 2), SplitMix64.output(seed: run.seed, index: 3))
-        var losses: [Double] = []
+        var losses: [Double] = [], reports: [StepReport] = []
         let start = Date()
         for step in first...steps {
             // Each step's streams depend only on (seed, step), so a resumed run draws what the
@@ -97,6 +99,7 @@ public enum TrainingRun {
                 positions: positions == .restart ? batch.map { PackedStream.restartedPositions($0.documents) } : nil)
             let report = try trainer.step(examples)
             losses.append(report.loss)
+            reports.append(report)
             let elapsed = max(Date().timeIntervalSince(start), 1e-9), done = step - first + 1
             progress?(TrainingProgress(report: report, totalSteps: steps,
                                        tokensPerSecond: Double(done * run.batchSize * contextLength) / elapsed,
@@ -109,7 +112,7 @@ public enum TrainingRun {
         let validation = try validationLoss(model, trainer.parameters, sampler, corpus.validation, contextLength: contextLength, seed: run.seed)
         let tail = losses.suffix(min(10, losses.count))
         return TrainingSummary(steps: steps, trainLoss: tail.reduce(0, +) / Double(tail.count), validationLoss: validation,
-                               tokensPerSecond: Double(losses.count * run.batchSize * contextLength) / elapsed, losses: losses,
+                               tokensPerSecond: Double(losses.count * run.batchSize * contextLength) / elapsed, losses: losses, reports: reports,
                                parameters: trainer.parameters,
                                state: TrainingState(step: steps, totalSteps: steps, seed: run.seed, optimizer: trainer.optimizer))
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RoPE
+import TensorArchive
 import Training
 
 /// `ropescope train`: pre-train a tiny byte-level twin from a directory of text documents and save
@@ -62,6 +63,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Output GGUF checkpoint.", valueName: "file"))
     var output: String
 
+    @Option(help: ArgumentHelp("Write the loss curve (loss, gradient_norm, learning_rate by step) to this HDF5 file.", valueName: "file"))
+    var lossCurve: String?
+
     @Flag(help: "Print JSON at the end (steps, train_loss, validation_loss, tokens_per_second, output).")
     var json = false
 
@@ -89,6 +93,10 @@ struct TrainCommand: ParsableCommand {
         if resume && initialCheckpoint == nil { throw ValidationError("--resume needs --init CHECKPOINT (the interrupted run's output)") }
         try OutputPath.check(output, inputs: [config, initialCheckpoint])
         try OutputPath.check(output + ".state", inputs: [config, initialCheckpoint])
+        if let lossCurve {
+            guard lossCurve != output else { throw ValidationError("--loss-curve and --output name the same file '\(output)'") }
+            try OutputPath.check(lossCurve, inputs: [config, initialCheckpoint, output])
+        }
     }
 
     func run() throws {
@@ -143,6 +151,7 @@ struct TrainCommand: ParsableCommand {
                                            p.secondsRemaining, p.report.step == p.totalSteps ? "\n" : ""))
                 })
             try Checkpoint.write(summary.parameters, objective: objective, scaling: scaling, to: url, state: summary.state)
+            if let lossCurve { try writeLossCurve(summary, to: lossCurve, objective: objective, scaling: scaling) }
             if json {
                 try Output.printJSON(TrainReport(steps: summary.steps, trainLoss: summary.trainLoss,
                                                  validationLoss: summary.validationLoss, tokensPerSecond: summary.tokensPerSecond,
@@ -168,6 +177,31 @@ struct TrainCommand: ParsableCommand {
         case .checkpoint: return Failure.writeFailed(error.description)
         case .incompatibleCheckpoint: return Failure.malformedInput(error.description)
         default: return Failure.malformedInput(error.description)
+        }
+    }
+}
+
+extension TrainCommand {
+    /// netCDF-4 loss curve: coordinate `step`; `loss` (nats), `gradient_norm` (before clipping),
+    /// `learning_rate`; attributes `objective`, `spec`, `context_length`, `validation_loss`.
+    func writeLossCurve(_ summary: TrainingSummary, to path: String, objective: TrainingObjective, scaling: RoPEScaling) throws {
+        let configurationJSON = Export.json([
+            "objective": objective.rawValue, "spec": scaling.canonicalSpec, "context_length": contextLength, "steps": steps,
+            "data": data, "packing": packing, "positions": positions, "output": output,
+        ])
+        try Export.write(path: path, configurationJSON: configurationJSON) { writer in
+            let r = summary.reports
+            try writer.writeCoordinate("step", values: .ints(r.map(\.step)), units: "1", longName: "optimiser step (1-based)")
+            try writer.writeVariable("loss", dimensions: ["step"], values: .float64(r.map(\.loss)), units: "nats",
+                                     longName: "batch-mean training loss before the step's update")
+            try writer.writeVariable("gradient_norm", dimensions: ["step"], values: .float64(r.map(\.gradientNorm)), units: "1",
+                                     longName: "global gradient norm before clipping")
+            try writer.writeVariable("learning_rate", dimensions: ["step"], values: .float64(r.map(\.learningRate)), units: "1",
+                                     longName: "AdamW learning rate of the step")
+            try writer.setAttribute("objective", .string(objective.rawValue))
+            try writer.setAttribute("spec", .string(scaling.canonicalSpec))
+            try writer.setAttribute("context_length", .int(contextLength))
+            if let validation = summary.validationLoss { try writer.setAttribute("validation_loss", .double(validation)) }
         }
     }
 }
