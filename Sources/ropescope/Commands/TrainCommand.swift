@@ -146,7 +146,7 @@ struct TrainCommand: ParsableCommand {
                     try Checkpoint.write(parameters, objective: objective, scaling: scaling, to: url, state: state)
                 },
                 progress: { p in
-                    Output.progress(String(format: "step %d/%d  loss %.4f  lr %.2e  %.0f tok/s  ETA %.0f s%@",
+                    Output.progress(String(format: "step %d/%d  loss %.4f  lr %.2e  %.0f tok/s  ETA %.0f s   %@",
                                            p.report.step, p.totalSteps, p.report.loss, p.report.learningRate, p.tokensPerSecond,
                                            p.secondsRemaining, p.report.step == p.totalSteps ? "\n" : ""))
                 })
