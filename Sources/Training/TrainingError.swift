@@ -29,7 +29,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .invalidSequence(index, reason):
             return "training sequence \(index): \(reason)"
         case let .nonFiniteLoss(step, value):
-            return "the loss became \(value) at step \(step): training stopped (the last good checkpoint is kept)"
+            return "the loss or gradient norm became \(value) at step \(step): training stopped, no update applied (files written before this step are kept)"
         case let .unreadableCorpus(path, reason):
             return "cannot read corpus \(path): \(reason)"
         case let .invalidCorpus(reason):

@@ -105,4 +105,18 @@ final class CLITrainTests: XCTestCase {
                                    "--output", directory.appendingPathComponent("x.gguf").path])
         XCTAssertEqual(missing.status, 66, missing.stderr)
     }
+
+    /// A loss that turns NaN (learning rate 1e30) stops with 65 naming the step; no output is written.
+    func testNonFiniteLossStopsWithItsStep() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = try corpus(in: directory)
+        let config = try config(#"{"embedding_size": 32, "layer_count": 1, "head_count": 4, "feed_forward_size": 64, "batch_size": 2, "learning_rate": 1e30, "minimum_learning_rate": 1e30, "warmup_steps": 0, "max_gradient_norm": 1e30}"#, in: directory)
+        let output = directory.appendingPathComponent("nan.gguf").path
+        let result = try CLI.run(["train", "--objective", "ar", "--config", config, "--data", data.path, "--context-length", "32",
+                                  "--steps", "10", "--output", output])
+        XCTAssertEqual(result.status, 65, result.stderr)
+        XCTAssertNotNil(result.stderr.range(of: #"became -?nan at step \d+"#, options: .regularExpression), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+    }
 }

@@ -109,6 +109,7 @@ struct TrainCommand: ParsableCommand {
             configData = data
         }
         let url = URL(fileURLWithPath: output)
+        let progressLine = ProgressLine()
         do {
             var initial: ParameterSet?
             if let path = initialCheckpoint {
@@ -146,6 +147,7 @@ struct TrainCommand: ParsableCommand {
                     try Checkpoint.write(parameters, objective: objective, scaling: scaling, to: url, state: state)
                 },
                 progress: { p in
+                    progressLine.open = p.report.step != p.totalSteps
                     Output.progress(String(format: "step %d/%d  loss %.4f  lr %.2e  %.0f tok/s  ETA %.0f s   %@",
                                            p.report.step, p.totalSteps, p.report.loss, p.report.learningRate, p.tokensPerSecond,
                                            p.secondsRemaining, p.report.step == p.totalSteps ? "\n" : ""))
@@ -162,6 +164,7 @@ struct TrainCommand: ParsableCommand {
                       + ", \(Int(summary.tokensPerSecond)) tokens/s; wrote \(output)")
             }
         } catch let error as TrainingError {
+            if progressLine.open { FileHandle.standardError.write(Data("\n".utf8)) }
             throw Self.exitCode(for: error)
         }
     }
@@ -204,6 +207,11 @@ extension TrainCommand {
             if let validation = summary.validationLoss { try writer.setAttribute("validation_loss", .double(validation)) }
         }
     }
+}
+
+/// Whether a progress line (ended by `\r`, not a newline) is on the terminal.
+final class ProgressLine: @unchecked Sendable {
+    var open = false
 }
 
 struct TrainReport: Encodable {
