@@ -17,6 +17,8 @@ public struct LearningRateSchedule: Equatable, Sendable, Codable {
     /// Total steps S ≥ 1 (the cosine reaches `minimum` at S).
     public let totalSteps: Int
 
+    /// Throws `TrainingError.invalidConfiguration` for a rate ≤ 0 or non-finite, a minimum outside
+    /// [0, peak], negative warm-up or total steps < 1.
     public init(peak: Double, minimum: Double, warmupSteps: Int, totalSteps: Int) throws {
         guard peak.isFinite, peak > 0 else { throw TrainingError.invalidConfiguration(name: "learning rate", value: "\(peak)", allowed: "a finite value > 0") }
         guard minimum.isFinite, minimum >= 0, minimum <= peak else {
@@ -31,6 +33,7 @@ public struct LearningRateSchedule: Equatable, Sendable, Codable {
         self.totalSteps = totalSteps
     }
 
+    /// The learning rate of 0-based step `s` (formula above).
     public func rate(step s: Int) -> Double {
         if s < warmupSteps { return peak * Double(s + 1) / Double(warmupSteps) }
         if s >= totalSteps { return minimum }
@@ -47,12 +50,15 @@ public struct LearningRateSchedule: Equatable, Sendable, Codable {
 /// ```
 /// Moments are float32 in the parameters' layout; t counts steps from 1.
 public struct AdamW: Sendable {
+    /// β₁, β₂ in [0, 1); ε > 0; decoupled weight decay λ ≥ 0.
     public let beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double
     /// First and second moments.
     public var firstMoment: ParameterSet, secondMoment: ParameterSet
     /// Steps taken so far.
     public var step: Int = 0
 
+    /// Zero moments in the layout of `parameters`; throws `TrainingError.invalidConfiguration` for
+    /// hyper-parameters out of range.
     public init(for parameters: ParameterSet, beta1: Double = 0.9, beta2: Double = 0.95, epsilon: Double = 1e-8,
                 weightDecay: Double = 0.1) throws {
         for (name, value) in [("beta1", beta1), ("beta2", beta2)] where !(value >= 0 && value < 1) {

@@ -11,9 +11,13 @@ import Tokenizers
 /// Written as a `gpt2` BPE tokenizer with no merges and pre-tokenizer `gpt-2`, so that ropescope's
 /// `BPETokenizer` and llama.cpp both turn text into exactly its UTF-8 bytes.
 public enum ByteVocabulary {
+    /// Byte tokens, ids 0…255.
     public static let byteCount = 256
+    /// `<|bos|>`.
     public static let bos: Int32 = 256
+    /// `<|endoftext|>` (end of document; GGUF EOS).
     public static let endOfDocument: Int32 = 257
+    /// `<|mdm_mask|>` (GGUF `tokenizer.ggml.mask_token_id`).
     public static let mask: Int32 = 258
     /// V = 259.
     public static let size = 259

@@ -22,6 +22,7 @@ public enum PositionMode: String, CaseIterable, Sendable, Codable {
 
 /// A packed token stream with the document index of every token.
 public struct PackedStream: Sendable {
+    /// Packed token ids.
     public let tokens: [Int32]
     /// Document index of each token (an end-of-document token belongs to the document it ends).
     public let documents: [Int32]

@@ -16,6 +16,7 @@ public struct OptimizerSettings: Equatable, Sendable, Codable {
     /// Global gradient-norm limit (clip_grad_norm_), > 0.
     public var maxGradientNorm: Double = 1.0
 
+    /// The defaults above.
     public init() {}
 }
 
@@ -40,15 +41,23 @@ public struct StepReport: Equatable, Sendable {
 /// The batch runs as one stacked pass (dense layers over all B·L rows, attention per sequence with
 /// fixed work splits), so a seed and a thread count fix every number.
 public struct Trainer: Sendable {
+    /// The model (shape and trained RoPE).
     public let model: TrainingModel
+    /// Turns sequences into examples of the objective.
     public let sampler: ObjectiveSampler
+    /// Learning rate by step.
     public let schedule: LearningRateSchedule
+    /// Optimiser hyper-parameters.
     public let settings: OptimizerSettings
+    /// Current parameters.
     public private(set) var parameters: ParameterSet
+    /// AdamW moments and step count.
     public private(set) var optimizer: AdamW
     /// The stream masked-diffusion ratios and masks are drawn from (one t per sequence, one draw per token).
     public var maskGenerator: SplitMix64
 
+    /// A trainer at step 0. Throws `TrainingError.invalidConfiguration` for bad settings or parameters
+    /// of another configuration than the model's.
     public init(model: TrainingModel, parameters: ParameterSet, sampler: ObjectiveSampler, settings: OptimizerSettings,
                 totalSteps: Int, maskSeed: UInt64) throws {
         guard settings.maxGradientNorm > 0, settings.maxGradientNorm.isFinite else {

@@ -17,6 +17,7 @@ public struct TrainingCorpus: Sendable {
     public let validation: [Int32]
     /// Documents in each set.
     public var trainingDocuments: Int { trainingSet.count }
+    /// Documents in the validation set.
     public var validationDocuments: Int { validationSet.count }
 
     /// Packs in-memory documents (each a byte string); empty documents are dropped.

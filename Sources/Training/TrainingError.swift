@@ -20,6 +20,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, Sendable {
     /// A checkpoint could not be written.
     case checkpoint(reason: String)
 
+    /// One line saying what is wrong, where, and what was allowed.
     public var description: String {
         switch self {
         case let .invalidConfiguration(name, value, allowed):

@@ -10,6 +10,7 @@ public struct WeightedTarget: Equatable, Sendable {
     /// Weight of this cross-entropy term (e.g. 1/(L−1) for `ar`, 1/(t·L) for `masked-diffusion`).
     public let weight: Double
 
+    /// A target (checked by the model against the sequence and vocabulary).
     public init(row: Int, token: Int32, weight: Double) {
         self.row = row
         self.token = token
@@ -32,6 +33,7 @@ public struct TrainingExample: Equatable, Sendable {
     /// Scored rows.
     public let targets: [WeightedTarget]
 
+    /// An example; `positions` nil means 0…L−1. Checked when the model runs it.
     public init(tokens: [Int32], positions: [Int]? = nil, mask: AttentionMask, targets: [WeightedTarget]) {
         self.tokens = tokens
         self.positions = positions ?? Array(0..<tokens.count)

@@ -21,12 +21,14 @@ public enum TrainingObjective: String, CaseIterable, Sendable, Codable {
 /// caller's SplitMix64 stream (one `nextUnitInterval` for t, then one per token), so a seed fixes
 /// every mask.
 public struct ObjectiveSampler: Sendable {
+    /// The objective.
     public let objective: TrainingObjective
     /// Token that replaces masked inputs (masked diffusion), 0…V−1.
     public let maskTokenID: Int32
     /// Smallest masking ratio ε, in (0, 1) (LLaDA uses 1e-3).
     public let epsilon: Double
 
+    /// Throws `TrainingError.invalidConfiguration` for ε outside (0, 1).
     public init(objective: TrainingObjective, maskTokenID: Int32, epsilon: Double = 1e-3) throws {
         guard epsilon > 0, epsilon < 1 else {
             throw TrainingError.invalidConfiguration(name: "masking epsilon", value: "\(epsilon)", allowed: "a value in (0, 1)")

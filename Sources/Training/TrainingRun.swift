@@ -5,9 +5,12 @@ import RoPE
 
 /// Progress of a run after each step (for a CLI's progress line).
 public struct TrainingProgress: Sendable {
+    /// The step just taken.
     public let report: StepReport
+    /// Steps of the whole run.
     public let totalSteps: Int
     /// Training tokens per second since the start (batch × context per step).
+    /// Training tokens (batch × context per step) per second of the training loop.
     public let tokensPerSecond: Double
     /// Estimated seconds to the end.
     public let secondsRemaining: Double
@@ -15,16 +18,19 @@ public struct TrainingProgress: Sendable {
 
 /// What a finished run reports (`ropescope train --json`).
 public struct TrainingSummary: Sendable {
+    /// Steps of the run.
     public let steps: Int
     /// Mean loss of the last min(10, steps) steps (nats).
     public let trainLoss: Double
     /// Mean loss over fixed validation windows (nil without validation documents).
     public let validationLoss: Double?
+    /// Training tokens per second over the steps run.
     public let tokensPerSecond: Double
     /// Loss of every step run (after the resumed step when resuming).
     public let losses: [Double]
     /// The report of every step run (step, loss, gradient norm, learning rate).
     public let reports: [StepReport]
+    /// The trained parameters.
     public let parameters: ParameterSet
     /// Optimiser state at the end.
     public let state: TrainingState
@@ -45,6 +51,9 @@ public enum TrainingRun {
     /// Validation windows averaged for `validationLoss`.
     public static let validationWindows = 16
 
+    /// Runs `steps` steps (after `resume.step` when resuming) and returns the summary. Throws
+    /// `TrainingError` for a configuration that cannot train, an estimate above `memoryLimit` bytes,
+    /// a corpus shorter than one window, a mismatched resume state, or a non-finite loss (with its step).
     public static func run(configuration run: TrainingRunConfiguration, objective: TrainingObjective, corpus: TrainingCorpus,
                            contextLength: Int, steps: Int, scaling: RoPEScaling = .none, packing: PackingStrategy = .eod,
                            positions: PositionMode = .continue, initial: ParameterSet? = nil, resume: TrainingState? = nil,

@@ -12,11 +12,17 @@ import Inference
 /// beta1 0.9, beta2 0.95, adam_epsilon 1e-8, weight_decay 0.1, max_gradient_norm 1
 /// ```
 public struct TrainingRunConfiguration: Equatable, Sendable {
+    /// Model shape (see the keys above).
     public var embeddingSize = 0, layerCount = 0, headCount = 0, keyValueHeadCount = 0, headDimension = 0, feedForwardSize = 0
+    /// RoPE base b, RMSNorm ε, σ of the random initialisation.
     public var ropeBase = 10000.0, rmsNormEpsilon = 1e-5, initStandardDeviation = 0.02
+    /// Output projection tied to the embedding.
     public var tiedOutput = true
+    /// Sequences per step.
     public var batchSize = 8
+    /// Seed of every random stream of the run.
     public var seed: UInt64 = 1
+    /// AdamW, schedule and clipping settings.
     public var optimizer = OptimizerSettings()
 
     /// Every key `parse` accepts.
@@ -26,6 +32,7 @@ public struct TrainingRunConfiguration: Equatable, Sendable {
         "minimum_learning_rate", "warmup_steps", "beta1", "beta2", "adam_epsilon", "weight_decay", "max_gradient_norm",
     ]
 
+    /// Defaults; the model shape is zero until parsed.
     public init() {}
 
     /// Parses the JSON object; throws `TrainingError.invalidConfiguration` naming the key for a

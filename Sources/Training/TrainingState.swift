@@ -19,8 +19,10 @@ public struct TrainingState: Sendable {
     /// AdamW with its moments and step count.
     public let optimizer: AdamW
 
+    /// GGUF key of the step count, in both the state and the weights file.
     public static let stepKey = "training.step"
 
+    /// A state as given.
     public init(step: Int, totalSteps: Int, seed: UInt64, optimizer: AdamW) {
         self.step = step
         self.totalSteps = totalSteps
