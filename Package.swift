@@ -46,10 +46,12 @@ let package = Package(
         .target(name: "Validation", dependencies: ["RoPE", "Spectra", "Analyzers", "Probes", "Inference"]),
         // Self-contained HTML + inline SVG figures drawn by ropescope (the `validate --report`).
         .target(name: "Report", dependencies: ["Validation", "RoPE"]),
+        // Training engine: forward with stored activations, backward, objectives, AdamW, GGUF checkpoints.
+        .target(name: "Training", dependencies: ["RoPE", "Inference", "Probes", "GGUF", "Tokenizers", "BLASRuntime", "CBLAS"]),
         .executableTarget(
             name: "ropescope",
             dependencies: [
-                "RoPE", "Spectra", "TensorArchive", "Analyzers", "GGUF", "Tokenizers", "Inference", "Probes", "CBLAS", "BLASRuntime",
+                "RoPE", "Spectra", "TensorArchive", "Analyzers", "GGUF", "Tokenizers", "Inference", "Probes", "Training", "CBLAS", "BLASRuntime",
                 "Validation", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -68,6 +70,7 @@ let package = Package(
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "RoPE", "TensorArchive"]),
         .testTarget(name: "ProbesTests", dependencies: ["Probes", "RoPEScopeTestSupport", "Inference", "Tokenizers", "GGUF", "TensorArchive", "RoPE"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "Report", "RoPE", "Analyzers", "Probes", "Inference"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Inference", "RoPE", "GGUF", "Tokenizers", "Probes"]),
         .testTarget(name: "CLITests", dependencies: ["ropescope", "Validation", "GGUF", "RoPEScopeTestSupport", "TensorArchive"]),
     ]
 )

@@ -7,9 +7,8 @@ import GGUF
 enum ModelFile {
     static let fetchHint = "fetch the default model with scripts/fetch-model.sh (→ models/SmolLM2-135M-Instruct.Q4_1.gguf)"
 
-    static func open(_ path: String) throws -> GGUFFile {
-        let role = "model file"
-        let kind = try InputFile.kind(of: path, role: role, missingHint: fetchHint)
+    static func open(_ path: String, role: String = "model file", missingHint: String? = fetchHint) throws -> GGUFFile {
+        let kind = try InputFile.kind(of: path, role: role, missingHint: missingHint)
         guard case .regular = kind else {
             throw Failure.unreadableInput(
                 "\(role) '\(path)' is \(kind.description): allowed a regular GGUF file (it is memory-mapped)")
