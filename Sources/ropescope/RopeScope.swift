@@ -19,7 +19,7 @@ struct RopeScope: ParsableCommand {
         version: ToolInfo.version,
         subcommands: [
             RopeCommand.self, CoverageCommand.self, SpectrumCommand.self, ConditioningCommand.self,
-            ScaleCommand.self, SweepCommand.self, InspectCommand.self, TokenizeCommand.self, ScoreCommand.self,
+            ScaleCommand.self, SweepCommand.self, InspectCommand.self, TokenizeCommand.self, ScoreCommand.self, GenerateCommand.self,
             ProbeCommand.self, MergeCommand.self, SystemCommand.self,
         ]
     )
