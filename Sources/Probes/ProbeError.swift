@@ -37,6 +37,8 @@ public enum ProbeError: Error, Equatable, CustomStringConvertible, Sendable {
     case unwritable(path: String, reason: String)
     /// A `--config` file key has a bad value, or is unknown.
     case invalidConfiguration(path: String, key: String, reason: String)
+    /// A haystack text has fewer tokens than a prompt of `contextLength` needs (`needed`).
+    case haystackTooShort(path: String, tokens: Int, sentences: Int, needed: Int, contextLength: Int)
 
     public var description: String {
         switch self {
@@ -73,6 +75,10 @@ public enum ProbeError: Error, Equatable, CustomStringConvertible, Sendable {
                 + "allowed a complete set of shards"
         case let .unwritable(path, reason): return "could not write '\(path)': \(reason)"
         case let .invalidConfiguration(path, key, reason): return "config '\(path)': key '\(key)': \(reason)"
+        case let .haystackTooShort(path, tokens, sentences, needed, contextLength):
+            return "haystack '\(path)' has \(tokens) tokens (\(sentences) sentences), but a prompt of --context-length "
+                + "\(contextLength) needs \(needed) haystack tokens: allowed a haystack file of at least \(needed) tokens, "
+                + "or shorter context lengths"
         }
     }
 
