@@ -10,11 +10,11 @@ import RoPE
 ///     k_s = ⌊m/S⌋ + (s < m mod S ? 1 : 0)     tokens to unmask at step s (m masks in the block, S steps)
 ///     for each step s with k_s > 0:
 ///         one bidirectional pass over x (no KV cache: every position may change every step)
-///         at each masked position p of the block: x̂_p = argmax logits_p, c_p = softmax(logits_p)[x̂_p]
+///         at each masked answer position p up to the block's end: x̂_p = argmax logits_p, c_p = softmax(logits_p)[x̂_p]
 ///         unmask the k_s positions of highest c_p (ties: the earlier position) with x̂_p
 /// ```
 /// Positions after the current block are never unmasked before their block (LLaDA sets their
-/// confidence to −∞). Steps with k_s = 0 change nothing and are skipped (LLaDA still runs their
+/// confidence to −∞); a prediction equal to the mask token leaves its position masked. Steps with k_s = 0 change nothing and are skipped (LLaDA still runs their
 /// pass). With shifted logits (Dream), position p is predicted by row p − 1.
 public struct DiffusionSampler: Equatable, Sendable {
     /// Total denoising steps S_total ≥ 1, a multiple of the number of blocks.
@@ -63,7 +63,9 @@ public struct DiffusionSampler: Equatable, Sendable {
         for blockStart in stride(from: prompt.count, to: x.count, by: blockLength) {
             let block = blockStart..<(blockStart + blockLength)
             for count in Self.transferCounts(masked: blockLength, steps: stepsPerBlock) where count > 0 {
-                let masked = block.filter { x[$0] == maskTokenID }
+                // As in LLaDA, a position of an earlier block whose prediction was the mask token
+                // itself is still masked and still a candidate.
+                let masked = (prompt.count..<block.upperBound).filter { x[$0] == maskTokenID }
                 let rows = masked.map { shiftLogits ? max(0, $0 - 1) : $0 }
                 let result = try model.forward(tokens: x, mask: .bidirectional, frequencies: frequencies, logits: .rows(rows))
                 passes += 1
