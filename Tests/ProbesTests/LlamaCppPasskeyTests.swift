@@ -14,8 +14,11 @@ import XCTest
 ///   (exact length, sentence-boundary needle offset), for every length, depth and key.
 /// - Greedy answers: equal on ≥ 95 % of prompts (issue 9's bound): llama.cpp's Q8 activations and
 ///   f16 K/V can flip an argmax only where two tokens are nearly tied.
-/// - Answer log-probabilities: per answer token within 0.75 nats of llama.cpp's on average
-///   (|Δ log p| ≤ 0.75·n), the engine's known per-token NLL tolerance (LlamaCppModelTests).
+/// - Log-probabilities of the answer and of each distractor (6 tokens each): within 0.75 nats of
+///   llama.cpp's, the engine's known per-token NLL tolerance (LlamaCppModelTests) applied to the
+///   whole answer, since per-token differences (llama.cpp's Q8 activations, f16 K/V) largely
+///   cancel in a sum. Measured 2026-12-05: all 12 greedy answers equal, max |Δ log p| 0.17 nats
+///   on the answers and 0.28 on the distractors at L = 160 (the test prints the maximum).
 ///
 /// Cost: a debug-build forward pass runs ~50 tokens/s on 2 busy cores, so the default run scores
 /// the 6 prompts of the shortest length (~1000 tokens); ROPESCOPE_SLOW_TESTS=1 scores all.
@@ -23,7 +26,7 @@ import XCTest
 final class LlamaCppPasskeyTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let tokenTolerance = 0.75
+    static let tolerance = 0.75
 
     struct Entry {
         let contextLength: Int, depth: Double, key: String
@@ -84,6 +87,7 @@ final class LlamaCppPasskeyTests: XCTestCase {
         let entries = slow ? fixture : fixture.filter { $0.contextLength == shortest }
         let scorer = PasskeyScorer(model: context.model, frequencies: try context.frequencies(.none), method: .causal)
         var equal = 0
+        var worst = 0.0
         for entry in entries {
             let distractors = entry.distractors.map { context.tokens(" " + $0) }
             let score = try scorer.score(prompt: entry.tokens, answer: entry.answer, distractors: distractors)
@@ -91,12 +95,14 @@ final class LlamaCppPasskeyTests: XCTestCase {
             if score.generated == entry.generated { equal += 1 }
             print(String(format: "%@: generated %@ (llama.cpp %@); log p %.4f vs %.4f", label, "\(score.generated)",
                          "\(entry.generated)", score.answerLogProbability, entry.answerLogProbability))
-            let bound = Self.tokenTolerance * Double(entry.answer.count)
-            XCTAssertEqual(score.answerLogProbability, entry.answerLogProbability, accuracy: bound, label)
+            XCTAssertEqual(score.answerLogProbability, entry.answerLogProbability, accuracy: Self.tolerance, label)
             for (got, want) in zip(score.distractorLogProbabilities, entry.distractorLogProbabilities) {
-                XCTAssertEqual(got, want, accuracy: bound, "\(label) distractor")
+                XCTAssertEqual(got, want, accuracy: Self.tolerance, "\(label) distractor")
+                worst = max(worst, abs(got - want))
             }
+            worst = max(worst, abs(score.answerLogProbability - entry.answerLogProbability))
         }
+        print("max |Δ log p| over answers and distractors: \(worst) nats")
         XCTAssertGreaterThanOrEqual(Double(equal), 0.95 * Double(entries.count), "greedy answers equal on \(equal)/\(entries.count)")
     }
 }
