@@ -4,6 +4,14 @@ struct ForwardContext {
     let plan: MaskPlan
     let shape: AttentionShape
     let emitter: HookEmitter
+    /// Where K and V go (and come from) in a cached pass; nil for a plain window.
+    let cache: CacheSlot?
+}
+
+/// A KV cache and the position of the window's first token in it.
+struct CacheSlot {
+    let cache: KeyValueCache
+    let start: Int
 }
 
 extension LlamaModel {
@@ -36,8 +44,16 @@ extension LlamaModel {
         AttentionHooks.emit(layer: layer, query: w.query, key: w.key, shape: context.shape, plan: context.plan, emitter: e)
 
         let z = w.normed   // n₁ is no longer needed
-        TiledAttention.run(query: w.query, key: w.key, value: w.value, output: z,
-                           shape: context.shape, plan: context.plan, tiling: tiling)
+        if let slot = context.cache {
+            slot.cache.store(layer: layer, key: w.key, value: w.value, start: slot.start, rows: length)
+        }
+        if let slot = context.cache, slot.start > 0 {
+            CachedAttention.run(query: w.query, keys: slot.cache.keys[layer], values: slot.cache.values[layer],
+                                output: z, start: slot.start, shape: context.shape)
+        } else {
+            TiledAttention.run(query: w.query, key: w.key, value: w.value, output: z,
+                               shape: context.shape, plan: context.plan, tiling: tiling)
+        }
         e.emit(.z, layer: layer, shape: queryShape, z)
         projectAndAdd(z, rows: length, inFeatures: c.queryWidth, weight: weights.attentionOutput,
                       residual: w.residual, hook: .attentionOut, layer: layer, emitter: e)

@@ -85,14 +85,24 @@ public struct LlamaModel: Sendable {
         let resolved = try hooks.resolve(layerCount: c.layerCount, headCount: c.headCount, length: length)
         let emitter = HookEmitter(hooks: resolved, sink: sink)
 
+        return run(tokens: tokens, positions: positions, plan: MaskPlan(mask), frequencies: frequencies, rows: rows,
+                   targets: targets, emitter: emitter, cache: nil)
+    }
+
+    /// The forward pass on validated inputs; with `cache`, every layer's rotated K and V are
+    /// stored at positions `cache.start`… and, when `cache.start` > 0, attention runs over the
+    /// cached keys (`CachedAttention`) instead of the window's own.
+    func run(tokens: [Int32], positions: [Int], plan: MaskPlan, frequencies: RoPEFrequencies, rows: [Int],
+             targets: [TokenTarget], emitter: HookEmitter, cache: CacheSlot?) -> ForwardResult {
+        let c = configuration, length = tokens.count
         let workspace = Workspace(configuration: c, length: length, mlpRows: min(length, max(1, mlpChunkRows)))
         embed(tokens, into: workspace.residual)
         emitter.emit(.embed, shape: [length, c.embeddingSize], workspace.residual)
         let context = ForwardContext(
-            rotary: RotaryCache(positions: positions, frequencies: frequencies), plan: MaskPlan(mask),
+            rotary: RotaryCache(positions: positions, frequencies: frequencies), plan: plan,
             shape: AttentionShape(length: length, heads: c.headCount, keyValueHeads: c.keyValueHeadCount,
                                   headDimension: c.headDimension),
-            emitter: emitter)
+            emitter: emitter, cache: cache)
         for layer in 0..<c.layerCount {
             runBlock(layer, workspace, context)
         }
@@ -115,7 +125,7 @@ public struct LlamaModel: Sendable {
     }
 
     /// Checks the inputs of `forward`; returns the logits rows to produce.
-    private func validate(tokens: [Int32], positions: [Int], mask: AttentionMask, frequencies: RoPEFrequencies,
+    func validate(tokens: [Int32], positions: [Int], mask: AttentionMask, frequencies: RoPEFrequencies,
                           logits: LogitRows, targets: [TokenTarget]) throws -> [Int] {
         let c = configuration, length = tokens.count
         guard length > 0 else { throw InferenceError.emptyWindow }
@@ -126,14 +136,7 @@ public struct LlamaModel: Sendable {
             throw InferenceError.lengthMismatch(name: "positions", count: positions.count, expected: length)
         }
         try mask.validate(length: length)
-        let pairs = c.rotaryDimension / 2
-        guard frequencies.inverseFrequency.count == pairs else {
-            throw InferenceError.invalidFrequencies(
-                reason: "\(frequencies.inverseFrequency.count) inverse frequencies for rotary dimension \(c.rotaryDimension): expected \(pairs)")
-        }
-        guard frequencies.inverseFrequency.allSatisfy(\.isFinite), frequencies.attentionFactor.isFinite else {
-            throw InferenceError.invalidFrequencies(reason: "non-finite inverse frequency or attention factor: allowed finite values")
-        }
+        try validate(frequencies: frequencies)
         let rows: [Int]
         switch logits {
         case .all: rows = Array(0..<length)
@@ -152,5 +155,18 @@ public struct LlamaModel: Sendable {
             }
         }
         return rows
+    }
+
+    /// Throws `invalidFrequencies` unless `frequencies` has rotaryDimension/2 finite inverse
+    /// frequencies and a finite attention factor.
+    func validate(frequencies: RoPEFrequencies) throws {
+        let c = configuration, pairs = c.rotaryDimension / 2
+        guard frequencies.inverseFrequency.count == pairs else {
+            throw InferenceError.invalidFrequencies(
+                reason: "\(frequencies.inverseFrequency.count) inverse frequencies for rotary dimension \(c.rotaryDimension): expected \(pairs)")
+        }
+        guard frequencies.inverseFrequency.allSatisfy(\.isFinite), frequencies.attentionFactor.isFinite else {
+            throw InferenceError.invalidFrequencies(reason: "non-finite inverse frequency or attention factor: allowed finite values")
+        }
     }
 }

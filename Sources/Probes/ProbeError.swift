@@ -43,6 +43,8 @@ public enum ProbeError: Error, Equatable, CustomStringConvertible, Sendable {
     case tooFewDocuments(count: Int, source: String)
     /// `--packing eod` on a model whose GGUF has no end-of-document token (`key`) and no override.
     case missingEndOfDocumentToken(key: String)
+    /// A haystack text has fewer tokens than a prompt of `contextLength` needs (`needed`).
+    case haystackTooShort(path: String, tokens: Int, sentences: Int, needed: Int, contextLength: Int)
 
     public var description: String {
         switch self {
@@ -85,6 +87,10 @@ public enum ProbeError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .missingEndOfDocumentToken(key):
             return "the model has no end-of-document token (GGUF metadata '\(key)' is absent): --packing eod needs one; "
                 + "allowed a GGUF that sets it, or --eod-token ID (0..<vocabulary size)"
+        case let .haystackTooShort(path, tokens, sentences, needed, contextLength):
+            return "haystack '\(path)' has \(tokens) tokens (\(sentences) sentences), but a prompt of --context-length "
+                + "\(contextLength) needs \(needed) haystack tokens: allowed a haystack file of at least \(needed) tokens, "
+                + "or shorter context lengths"
         }
     }
 

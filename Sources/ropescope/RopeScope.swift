@@ -19,8 +19,8 @@ struct RopeScope: ParsableCommand {
         version: ToolInfo.version,
         subcommands: [
             RopeCommand.self, CoverageCommand.self, SpectrumCommand.self, ConditioningCommand.self,
-            ScaleCommand.self, SweepCommand.self, InspectCommand.self, TokenizeCommand.self, ScoreCommand.self, TrainCommand.self,
-            ProbeCommand.self, MergeCommand.self, ValidateCommand.self, SystemCommand.self,
+            ScaleCommand.self, SweepCommand.self, InspectCommand.self, TokenizeCommand.self, ScoreCommand.self, GenerateCommand.self,
+            TrainCommand.self, ProbeCommand.self, MergeCommand.self, ValidateCommand.self, SystemCommand.self,
         ]
     )
 
