@@ -4,6 +4,7 @@ struct ForwardContext {
     let plan: MaskPlan
     let shape: AttentionShape
     let emitter: HookEmitter
+    var attentionProfile: AttentionProfileRecorder? = nil
 }
 
 extension LlamaModel {
@@ -36,8 +37,13 @@ extension LlamaModel {
         AttentionHooks.emit(layer: layer, query: w.query, key: w.key, shape: context.shape, plan: context.plan, emitter: e)
 
         let z = w.normed   // n₁ is no longer needed
-        TiledAttention.run(query: w.query, key: w.key, value: w.value, output: z,
-                           shape: context.shape, plan: context.plan, tiling: tiling)
+        if let recorder = context.attentionProfile {
+            ProfiledTiledAttention.run(query: w.query, key: w.key, value: w.value, output: z, shape: context.shape,
+                                       plan: context.plan, tiling: tiling, layer: layer, layers: c.layerCount, into: recorder)
+        } else {
+            TiledAttention.run(query: w.query, key: w.key, value: w.value, output: z,
+                               shape: context.shape, plan: context.plan, tiling: tiling)
+        }
         e.emit(.z, layer: layer, shape: queryShape, z)
         projectAndAdd(z, rows: length, inFeatures: c.queryWidth, weight: weights.attentionOutput,
                       residual: w.residual, hook: .attentionOut, layer: layer, emitter: e)

@@ -71,11 +71,14 @@ public struct LlamaModel: Sendable {
     ///   - logits: which logits rows to return.
     ///   - targets: tokens to score (NLL in Double) without returning their logits.
     ///   - hooks, sink: activations to capture and where to send them.
+    ///   - attentionProfile: when given, every layer's attention statistics are added to it
+    ///     (`AttentionProfile`); nil runs the plain attention kernel.
     /// - Throws: `InferenceError` for empty windows, out-of-range tokens, targets or rows,
     ///   mismatched lengths, unusable frequencies, unknown hooks.
     public func forward(tokens: [Int32], positions: [Int]? = nil, mask: AttentionMask? = nil,
                         frequencies: RoPEFrequencies, logits: LogitRows = .all, targets: [TokenTarget] = [],
-                        hooks: HookSelection = .none, sink: (any HookSink)? = nil) throws -> ForwardResult {
+                        hooks: HookSelection = .none, sink: (any HookSink)? = nil,
+                        attentionProfile: AttentionProfileRecorder? = nil) throws -> ForwardResult {
         let c = configuration
         let length = tokens.count
         let mask = mask ?? AttentionMask(c.defaultAttention)
@@ -92,7 +95,7 @@ public struct LlamaModel: Sendable {
             rotary: RotaryCache(positions: positions, frequencies: frequencies), plan: MaskPlan(mask),
             shape: AttentionShape(length: length, heads: c.headCount, keyValueHeads: c.keyValueHeadCount,
                                   headDimension: c.headDimension),
-            emitter: emitter)
+            emitter: emitter, attentionProfile: attentionProfile)
         for layer in 0..<c.layerCount {
             runBlock(layer, workspace, context)
         }
