@@ -33,11 +33,15 @@ def test_every_figure_and_the_archive(ropescope, tmp_path):
     ds = open_clean(output)
     assert set(ds["mass"].dims) == {"spec", "context_length", "attention", "layer", "head", "side", "distance_bin"}
     assert list(ds["distance_bin"].values) == report["distance_bins"][:-1]
-    cell = report["cells"][-1]
+    # The first bidirectional cell is spec 0 (the GGUF's own) at the shortest length.
+    cell = next(c for c in report["cells"] if c["attention"] == "bidirectional" and c["layer"] == 1)
+    assert cell["spec"] == str(ds["spec"].values[0]) and cell["context_length"] == 32
     mass = ds["mass"].sel(spec=ds["spec"].values[0], context_length=cell["context_length"], attention=cell["attention"],
                           layer=cell["layer"], head=cell["head"]).values.reshape(-1)
-    expected = cell["mass"] if cell["attention"] == "bidirectional" else cell["mass"] + [0.0] * len(cell["mass"])
-    np.testing.assert_allclose(mass, expected, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(mass, cell["mass"], rtol=1e-12, atol=0)
+    causal = next(c for c in report["cells"] if c["attention"] == "causal")
+    left_and_right = ds["mass"].sel(spec=ds["spec"].values[0], context_length=32, attention="causal", layer=0, head=0)
+    np.testing.assert_allclose(left_and_right.values.reshape(-1), causal["mass"] + [0.0] * len(causal["mass"]), rtol=1e-12, atol=0)
     figures, _ = run_notebook_script(NOTEBOOK, tmp_path, ROPESCOPE_ATTENTION=str(output))
     for name in FIGURES:
         assert_png(figures / f"{name}.png")
