@@ -88,7 +88,7 @@ for ax, length in zip(axes[0], ds["context_length"].values):
     ax.set_yscale("log")
     ax.set_title(f"L = {length} ({first})")
     ax.set_xlabel("distance |i - j| (tokens, bin centre)")
-axes[0][0].set_ylabel("attention mass per bin (mean over layers, heads)")
+axes[0][0].set_ylabel("attention mass per bin (bins double in width; mean over layers, heads)")
 axes[0][-1].legend(fontsize=7)
 save(fig, "attention_mass_vs_distance")
 
@@ -129,7 +129,7 @@ if {"causal", "bidirectional"} <= set(directions):
     ax.set_xlabel("signed distance j - i (tokens, bin centre; left keys negative)")
     ax.set_ylabel("attention mass per bin")
     ax.set_title(f"causal vs bidirectional at L = {longest}")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     save(fig, "attention_causal_vs_bidirectional")
 else:
     print(f"skipped attention_causal_vs_bidirectional: the file holds only {directions}")
