@@ -9,7 +9,9 @@ import Probes
 ///   and with an `AttentionProfileRecorder` (log bins, sink 4, local 128), on the model and text;
 /// - `kernel`: the attention kernel alone (`Attention.scaledDotProduct` vs `Attention.profiled`)
 ///   on random inputs of the model's shape.
-/// Reports every repeat's seconds, the medians and the ratios profiled/plain.
+/// Reports every repeat's wall and CPU seconds (user + system of every thread, `getrusage`: on a
+/// shared machine the CPU time is the steadier measure of the work done), their medians and the
+/// ratios profiled/plain.
 enum AttentionProfileBench {
     static func run(model path: String, textFile: String, length: Int, repeats: Int) throws -> [String: Any] {
         let context = try ProbeContext(file: try GGUFFile(path: path), path: path)
@@ -33,32 +35,49 @@ enum AttentionProfileBench {
         let d = c.headDimension
         let query = random(length * c.headCount * d), key = random(length * c.keyValueHeadCount * d)
         let value = random(length * c.keyValueHeadCount * d)
-        var times: [String: [Double]] = ["forward_plain": [], "forward_profiled": [], "kernel_plain": [], "kernel_profiled": []]
-        for _ in 0..<repeats {
-            times["kernel_plain"]?.append(try seconds {
+        var times: [String: [Double]] = [:], cpu: [String: [Double]] = [:]
+        func measure(_ name: String, _ body: () throws -> Void) rethrows {
+            let before = cpuSeconds()
+            times[name, default: []].append(try seconds(body))
+            cpu[name, default: []].append(cpuSeconds() - before)
+        }
+        for _ in 0..<(2 * repeats + 1) {
+            try measure("kernel_plain") {
                 _ = try Attention.scaledDotProduct(query: query, key: key, value: value, shape: shape, mask: .causal)
-            })
-            times["kernel_profiled"]?.append(try seconds {
+            }
+            try measure("kernel_profiled") {
                 _ = try Attention.profiled(query: query, key: key, value: value, shape: shape, mask: .causal, layout: layout)
-            })
+            }
         }
         for _ in 0..<repeats {
-            times["forward_plain"]?.append(try seconds {
+            try measure("forward_plain") {
                 _ = try context.model.forward(tokens: window, frequencies: frequencies, logits: .none, targets: targets)
-            })
-            times["forward_profiled"]?.append(try seconds {
+            }
+            try measure("forward_profiled") {
                 _ = try context.model.forward(tokens: window, frequencies: frequencies, logits: .none, targets: targets,
                                               attentionProfile: AttentionProfileRecorder(layout: layout))
-            })
+            }
         }
         func median(_ values: [Double]) -> Double {
             let sorted = values.sorted()
             return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         }
-        let medians = times.mapValues(median)
-        return ["length": length, "repeats": repeats, "seconds": times, "median_seconds": medians,
-                "forward_ratio": (medians["forward_profiled"] ?? .nan) / (medians["forward_plain"] ?? .nan),
-                "kernel_ratio": (medians["kernel_profiled"] ?? .nan) / (medians["kernel_plain"] ?? .nan),
+        let medians = times.mapValues(median), cpuMedians = cpu.mapValues(median)
+        func ratio(_ values: [String: Double], _ name: String) -> Double {
+            (values[name + "_profiled"] ?? .nan) / (values[name + "_plain"] ?? .nan)
+        }
+        return ["length": length, "repeats": repeats, "kernel_repeats": 2 * repeats + 1, "seconds": times,
+                "cpu_seconds": cpu, "median_seconds": medians, "median_cpu_seconds": cpuMedians,
+                "forward_ratio": ratio(medians, "forward"), "kernel_ratio": ratio(medians, "kernel"),
+                "forward_cpu_ratio": ratio(cpuMedians, "forward"), "kernel_cpu_ratio": ratio(cpuMedians, "kernel"),
                 "distance_bins": layout.distanceBins]
+    }
+
+    /// User + system CPU seconds of this process so far (all threads).
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)  // glibc imports RUSAGE_SELF as an enum case
+        func value(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return value(usage.ru_utime) + value(usage.ru_stime)
     }
 }
