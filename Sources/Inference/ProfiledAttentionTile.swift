@@ -80,7 +80,12 @@ struct TileProfileState {
         base[d] += Double(i - k0) * left.0 - left.1 + right.1 + Double(k0 + split - i) * right.0
         // U is the sum of the bin runs, so that the masses of a row sum to 1 up to Double rounding.
         var total = 0.0
-        if split > 0 {
+        // A side whose keys all fall in one bin (most key tiles far from the query) reuses Σ P from
+        // `moments` instead of summing the run again.
+        if split > 0, AttentionProfileLayout.bin(i - k0 - (split - 1), edges) == AttentionProfileLayout.bin(i - k0, edges) {
+            base[AttentionProfileLayout.bin(i - k0, edges)] += left.0
+            total += left.0
+        } else if split > 0 {
             var high = split, bin = AttentionProfileLayout.bin(i - k0 - (split - 1), edges)
             while high > 0 {
                 let low = bin + 1 < bins ? max(0, i - k0 - edges[bin + 1] + 1) : 0
@@ -91,7 +96,10 @@ struct TileProfileState {
                 bin += 1
             }
         }
-        if split < columns {
+        if split < columns, AttentionProfileLayout.bin(k0 + split - i, edges) == AttentionProfileLayout.bin(k0 + columns - 1 - i, edges) {
+            base[bins + AttentionProfileLayout.bin(k0 + split - i, edges)] += right.0
+            total += right.0
+        } else if split < columns {
             var low = split, bin = AttentionProfileLayout.bin(k0 + split - i, edges)
             while low < columns {
                 let high = bin + 1 < bins ? min(columns, edges[bin + 1] + i - k0) : columns
