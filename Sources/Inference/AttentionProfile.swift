@@ -23,17 +23,25 @@ public struct AttentionProfileLayout: Equatable, Sendable {
                 throw InferenceError.invalidConfiguration(name: name, value: "\(edges)", allowed: "ascending integers starting at 0")
             }
         }
-        guard sinkTokens >= 0 else {
-            throw InferenceError.invalidConfiguration(name: "sink tokens", value: "\(sinkTokens)", allowed: "an integer >= 0")
+        // Upper bounds keep i + w and edge arithmetic far from Int overflow.
+        guard (0...Self.maximumSpan).contains(sinkTokens) else {
+            throw InferenceError.invalidConfiguration(name: "sink tokens", value: "\(sinkTokens)", allowed: "0...\(Self.maximumSpan)")
         }
-        guard localWindow >= 1 else {
-            throw InferenceError.invalidConfiguration(name: "local window", value: "\(localWindow)", allowed: "an integer >= 1")
+        guard (1...Self.maximumSpan).contains(localWindow) else {
+            throw InferenceError.invalidConfiguration(name: "local window", value: "\(localWindow)", allowed: "1...\(Self.maximumSpan)")
+        }
+        guard (distanceEdges.last ?? 0) <= Self.maximumSpan, (queryEdges.last ?? 0) <= Self.maximumSpan else {
+            throw InferenceError.invalidConfiguration(name: "bin edges", value: "\(distanceEdges.last ?? 0), \(queryEdges.last ?? 0)",
+                                                      allowed: "edges up to \(Self.maximumSpan)")
         }
         self.distanceEdges = distanceEdges
         self.sinkTokens = sinkTokens
         self.localWindow = localWindow
         self.queryEdges = queryEdges
     }
+
+    /// Largest sink span, local window or bin edge, tokens (2^40).
+    public static let maximumSpan = 1 << 40
 
     /// Edges 0, 1, 2, 4, …, the powers of two below `maximumLength` (the default `log` bins).
     public static func logDistanceEdges(maximumLength: Int) -> [Int] {
