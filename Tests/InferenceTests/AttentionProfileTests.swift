@@ -175,3 +175,33 @@ final class AttentionProfileTests: XCTestCase {
         }
     }
 }
+
+/// Tier 3: on SmolLM2-135M (GQA group 3, d_head 64, real score scales) the streamed profile of
+/// layers 0 and 29 equals the naive Double profile of the captured rotated queries and keys,
+/// causal and bidirectional, with the default 128 × 256 tiles (L = 300: 3 query blocks, 2 key
+/// tiles). Skipped without the model.
+final class AttentionProfileRealModelTests: XCTestCase {
+    func testRealModelProfileEqualsNaive() throws {
+        let (_, model) = try LlamaCppModelTests.model()
+        let c = model.configuration
+        let tokens = (0..<300).map { Int32(($0 * 7919 + 13) % 20000) }
+        let shape = AttentionShape(length: tokens.count, heads: c.headCount, keyValueHeads: c.keyValueHeadCount,
+                                   headDimension: c.headDimension)
+        let layout = try AttentionProfileLayout(distanceEdges: AttentionProfileLayout.logDistanceEdges(maximumLength: 300),
+                                                sinkTokens: 4, localWindow: 32)
+        for mask in [AttentionMask.causal, .bidirectional] {
+            let recorder = AttentionProfileRecorder(layout: layout), hooks = HookRecorder()
+            _ = try model.forward(tokens: tokens, mask: mask, frequencies: try model.frequencies(.none), logits: .none,
+                                  hooks: HookSelection(["blocks.*.attn.hook_rot_q", "blocks.*.attn.hook_rot_k"], layers: [0, 29]),
+                                  sink: hooks, attentionProfile: recorder)
+            let profile = try XCTUnwrap(recorder.profile)
+            for layer in [0, 29] {
+                let q = try XCTUnwrap(hooks["blocks.\(layer).attn.hook_rot_q"]).values
+                let k = try XCTUnwrap(hooks["blocks.\(layer).attn.hook_rot_k"]).values
+                AttentionProfileTests.assertProfile(
+                    profile, layer: layer, equals: AttentionProfileTests.reference(query: q, key: k, shape: shape, mask: mask, layout: layout),
+                    "SmolLM2 layer \(layer) \(mask)")
+            }
+        }
+    }
+}
