@@ -6,6 +6,7 @@ struct ForwardContext {
     let emitter: HookEmitter
     /// Where K and V go (and come from) in a cached pass; nil for a plain window.
     let cache: CacheSlot?
+    var attentionProfile: AttentionProfileRecorder? = nil
 }
 
 /// A KV cache and the position of the window's first token in it.
@@ -50,6 +51,9 @@ extension LlamaModel {
         if let slot = context.cache, slot.start > 0 {
             CachedAttention.run(query: w.query, keys: slot.cache.keys[layer], values: slot.cache.values[layer],
                                 output: z, start: slot.start, shape: context.shape)
+        } else if let recorder = context.attentionProfile {
+            ProfiledTiledAttention.run(query: w.query, key: w.key, value: w.value, output: z, shape: context.shape,
+                                       plan: context.plan, tiling: tiling, layer: layer, layers: c.layerCount, into: recorder)
         } else {
             TiledAttention.run(query: w.query, key: w.key, value: w.value, output: z,
                                shape: context.shape, plan: context.plan, tiling: tiling)

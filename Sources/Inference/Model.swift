@@ -71,11 +71,14 @@ public struct LlamaModel: Sendable {
     ///   - logits: which logits rows to return.
     ///   - targets: tokens to score (NLL in Double) without returning their logits.
     ///   - hooks, sink: activations to capture and where to send them.
+    ///   - attentionProfile: when given, every layer's attention statistics are added to it
+    ///     (`AttentionProfile`); nil runs the plain attention kernel.
     /// - Throws: `InferenceError` for empty windows, out-of-range tokens, targets or rows,
     ///   mismatched lengths, unusable frequencies, unknown hooks.
     public func forward(tokens: [Int32], positions: [Int]? = nil, mask: AttentionMask? = nil,
                         frequencies: RoPEFrequencies, logits: LogitRows = .all, targets: [TokenTarget] = [],
-                        hooks: HookSelection = .none, sink: (any HookSink)? = nil) throws -> ForwardResult {
+                        hooks: HookSelection = .none, sink: (any HookSink)? = nil,
+                        attentionProfile: AttentionProfileRecorder? = nil) throws -> ForwardResult {
         let c = configuration
         let length = tokens.count
         let mask = mask ?? AttentionMask(c.defaultAttention)
@@ -86,14 +89,15 @@ public struct LlamaModel: Sendable {
         let emitter = HookEmitter(hooks: resolved, sink: sink)
 
         return run(tokens: tokens, positions: positions, plan: MaskPlan(mask), frequencies: frequencies, rows: rows,
-                   targets: targets, emitter: emitter, cache: nil)
+                   targets: targets, emitter: emitter, cache: nil, attentionProfile: attentionProfile)
     }
 
     /// The forward pass on validated inputs; with `cache`, every layer's rotated K and V are
     /// stored at positions `cache.start`… and, when `cache.start` > 0, attention runs over the
     /// cached keys (`CachedAttention`) instead of the window's own.
     func run(tokens: [Int32], positions: [Int], plan: MaskPlan, frequencies: RoPEFrequencies, rows: [Int],
-             targets: [TokenTarget], emitter: HookEmitter, cache: CacheSlot?) -> ForwardResult {
+             targets: [TokenTarget], emitter: HookEmitter, cache: CacheSlot?,
+             attentionProfile: AttentionProfileRecorder? = nil) -> ForwardResult {
         let c = configuration, length = tokens.count
         let workspace = Workspace(configuration: c, length: length, mlpRows: min(length, max(1, mlpChunkRows)))
         embed(tokens, into: workspace.residual)
@@ -102,7 +106,7 @@ public struct LlamaModel: Sendable {
             rotary: RotaryCache(positions: positions, frequencies: frequencies), plan: plan,
             shape: AttentionShape(length: length, heads: c.headCount, keyValueHeads: c.keyValueHeadCount,
                                   headDimension: c.headDimension),
-            emitter: emitter, cache: cache)
+            emitter: emitter, cache: cache, attentionProfile: attentionProfile)
         for layer in 0..<c.layerCount {
             runBlock(layer, workspace, context)
         }

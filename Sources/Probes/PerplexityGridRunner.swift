@@ -26,21 +26,7 @@ public struct PerplexityGridRunner: Sendable {
     /// The scaling of spec `spec` at window length `length`, or the reason the cell is skipped.
     /// Throws `RoPEError` for a user spec the parser or frequency builder rejects.
     public func resolve(spec: Int, length: Int) throws -> Result<RoPEScaling, CellSkip> {
-        switch definition.specs[spec].source {
-        case let .user(text):
-            return .success(try context.scaling(text, targetLength: length))
-        case .declared:
-            return .success(context.declaredScaling)
-        case let .candidate(method):
-            let train = context.trainedContextLength
-            guard length > train else {
-                return .failure(CellSkip(reason: "the \(method) candidate applies only past the trained context: "
-                    + "L = \(length) <= T_train = \(train)"))
-            }
-            let factor = Double(length) / Double(train)
-            let text = ["critical-ntk", "diffusion-ntk"].contains(method) ? method : "\(method):factor=\(factor)"
-            return .success(try context.scaling(text, targetLength: length))
-        }
+        try definition.specs[spec].resolve(in: context, length: length)
     }
 
     /// Checks every spec at every length before anything runs (a bad spec is a usage error).

@@ -11,6 +11,8 @@ import Spectra
 //   ropescope-bench diffusion --model GGUF --text-file TXT [--context-length L] [--windows W]
 //                   [--samples 8,32,128] [--seeds S] [--mask-count bernoulli|exact] [--mask-token-id ID]
 //                                                               masked-diffusion bound: spread vs samples
+//   ropescope-bench attention-profile --model GGUF --text-file TXT [--context-length L] [--repeats N]
+//                                                               streamed attention profile vs plain scoring
 //
 // Both print one JSON object on stdout; times are seconds of wall clock, best of `repeats`.
 
@@ -72,6 +74,13 @@ do {
             seeds: Int(option("seeds", in: arguments) ?? "") ?? 5,
             rule: option("mask-count", in: arguments) ?? "bernoulli",
             maskTokenID: option("mask-token-id", in: arguments).flatMap { Int32($0) }))
+    case "attention-profile":
+        guard let model = option("model", in: arguments), let text = option("text-file", in: arguments) else {
+            FileHandle.standardError.write(Data("ropescope-bench attention-profile needs --model GGUF and --text-file TXT\n".utf8))
+            exit(64)
+        }
+        try printJSON(try AttentionProfileBench.run(model: model, textFile: text,
+                                                    length: Int(option("context-length", in: arguments) ?? "") ?? 8192, repeats: repeats))
     case "phases":
         try printJSON(try PhaseBench.run(configPath: option("config", in: arguments), repeats: repeats))
     default:

@@ -5,5 +5,6 @@ struct ProbeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
         abstract: "Run a probe over a grid of texts × RoPE specs × context lengths.",
-        subcommands: [ProbePerplexityCommand.self, ProbePasskeyCommand.self, ProbeInterferenceCommand.self])
+        subcommands: [ProbePerplexityCommand.self, ProbePasskeyCommand.self, ProbeInterferenceCommand.self,
+                      ProbeAttentionCommand.self])
 }
