@@ -1,24 +1,12 @@
 import Inference
 import Probes
 
-/// How documents share a training window (UltraLLaDA's three strategies; the names of the
-/// document-interference probe).
-public enum PackingStrategy: String, CaseIterable, Sendable, Codable {
-    /// Documents concatenated with nothing between them; attention crosses documents.
-    case direct
-    /// An end-of-document token after each document; attention crosses documents.
-    case eod
-    /// End-of-document tokens and a block-diagonal document mask: no attention across documents.
-    case mask
-}
-
-/// RoPE positions of packed documents.
-public enum PositionMode: String, CaseIterable, Sendable, Codable {
-    /// 0…L−1 across the window.
-    case `continue`
-    /// Restart at 0 at the first token of each document in the window.
-    case restart
-}
+/// How documents share a training window: the document-interference probe's `DocumentPacking`
+/// (one set of names and one type across probes and training). In training, `direct` concatenates
+/// documents, `eod` appends an end-of-document token to each, and `mask` appends it too and adds
+/// the block-diagonal document mask (no attention across documents). Positions are the probe's
+/// `PositionMode` (`continue`: 0…L−1 across the window; `restart`: from 0 at each document).
+public typealias PackingStrategy = DocumentPacking
 
 /// A packed token stream with the document index of every token.
 public struct PackedStream: Sendable {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Probes
 import RoPE
 import TensorArchive
 import Training
