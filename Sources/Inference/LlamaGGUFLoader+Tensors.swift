@@ -1,6 +1,6 @@
 import GGUF
 
-/// The tensor table of a llama/llada GGUF: which names the model reads, and the check that the
+/// The tensor table of a llama/qwen2/llada/dream GGUF: which names the model reads, and the check that the
 /// file holds exactly those.
 extension LlamaGGUFLoader {
     /// `rope_freqs.weight`: llama.cpp's per-pair divisors of the inverse frequencies (written for
@@ -9,12 +9,14 @@ extension LlamaGGUFLoader {
 
     /// Every tensor name a model of configuration `c` reads: `token_embd.weight`,
     /// `output_norm.weight`, `output.weight` (when not tied), `rope_freqs.weight` (optional) and
-    /// the nine `blk.{i}.*.weight` tensors of each block i < layerCount.
+    /// the nine `blk.{i}.*.weight` tensors of each block i < layerCount, plus `blk.{i}.attn_{q,k,v}.bias`
+    /// for qwen2/dream.
     public static func expectedTensorNames(_ c: LlamaConfiguration) -> Set<String> {
         var names: Set<String> = [LlamaGlobalTensor.tokenEmbedding.ggufName, LlamaGlobalTensor.outputNorm.ggufName]
         if !c.tiedOutput { names.insert(LlamaGlobalTensor.output.ggufName) }
         for layer in 0..<c.layerCount {
             for tensor in LlamaLayerTensor.allCases { names.insert(tensor.ggufName(layer: layer)) }
+            if c.hasQueryKeyValueBias { names.formUnion(LlamaAttentionBias.ggufNames(layer: layer)) }
         }
         return names
     }
@@ -30,8 +32,10 @@ extension LlamaGGUFLoader {
             throw InferenceError.missingTensor(name: name)
         }
         for layer in 0..<c.layerCount {
-            for tensor in LlamaLayerTensor.allCases where !file.containsTensor(named: tensor.ggufName(layer: layer)) {
-                throw InferenceError.missingTensor(name: tensor.ggufName(layer: layer))
+            var names = LlamaLayerTensor.allCases.map { $0.ggufName(layer: layer) }
+            if c.hasQueryKeyValueBias { names += LlamaAttentionBias.ggufNames(layer: layer) }
+            for name in names where !file.containsTensor(named: name) {
+                throw InferenceError.missingTensor(name: name)
             }
         }
         let expected = expectedTensorNames(c).union([frequencyFactorsTensor])
