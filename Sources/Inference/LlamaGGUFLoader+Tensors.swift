@@ -53,4 +53,36 @@ extension LlamaGGUFLoader {
             return Int(parts[1])
         }.max()
     }
+
+    /// Every tensor `configuration c` reads with its row-major shape ([out, in]; GGUF ne reversed),
+    /// biases included (`rope_freqs.weight` is checked by `declaredScaling`).
+    public static func expectedTensorShapes(_ c: LlamaConfiguration) -> [(name: String, shape: [Int])] {
+        var shapes: [(name: String, shape: [Int])] = [(LlamaGlobalTensor.tokenEmbedding.ggufName, LlamaGlobalTensor.tokenEmbedding.shape(c))]
+        for layer in 0..<c.layerCount {
+            for tensor in LlamaLayerTensor.allCases { shapes.append((tensor.ggufName(layer: layer), tensor.shape(c))) }
+            if c.hasQueryKeyValueBias {
+                for (name, length) in zip(LlamaAttentionBias.ggufNames(layer: layer), LlamaAttentionBias.lengths(c)) {
+                    shapes.append((name, [length]))
+                }
+            }
+        }
+        shapes.append((LlamaGlobalTensor.outputNorm.ggufName, LlamaGlobalTensor.outputNorm.shape(c)))
+        if !c.tiedOutput { shapes.append((LlamaGlobalTensor.output.ggufName, LlamaGlobalTensor.output.shape(c))) }
+        return shapes
+    }
+
+    /// `checkTensorTable`, then every tensor's dimensions against `expectedTensorShapes` without
+    /// reading any tensor data: throws `InferenceError.tensorDimensionsMismatch` naming the first
+    /// tensor whose declared shape does not fit the architecture (e.g. a qwen2 `attn_q.bias` of the
+    /// wrong length). `weights` runs it before allocating anything.
+    public static func checkTensorShapes(_ file: GGUFFile, configuration c: LlamaConfiguration) throws {
+        try checkTensorTable(file, configuration: c)
+        for (name, shape) in expectedTensorShapes(c) {
+            let info = try tensorInfo(file, name)
+            let expected = Array(shape.reversed())
+            guard info.dimensions == expected else {
+                throw InferenceError.tensorDimensionsMismatch(name: name, found: info.dimensions, expected: expected)
+            }
+        }
+    }
 }

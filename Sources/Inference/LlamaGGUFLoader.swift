@@ -87,10 +87,11 @@ public enum LlamaGGUFLoader {
     }
 
     /// Loads and dequantises every weight; throws naming the tensor on any mismatch. First checks
-    /// the tensor table (`checkTensorTable`): a tensor this model would not use, or a missing one,
-    /// is an error rather than a silently different model.
+    /// the tensor table and every declared shape (`checkTensorShapes`, no data read): a tensor this
+    /// model would not use, a missing one or a misshapen one is an error rather than a silently
+    /// different model, raised before any weight is allocated.
     public static func weights(_ file: GGUFFile, configuration c: LlamaConfiguration) throws -> LlamaWeights {
-        try checkTensorTable(file, configuration: c)
+        try checkTensorShapes(file, configuration: c)
         func load(_ name: String, _ shape: [Int]) throws -> [Float] {
             let info = try tensorInfo(file, name)
             let expected = Array(shape.reversed())
