@@ -44,8 +44,9 @@ public enum LlamaGGUFLoader {
         let embedding = try int("embedding_length")
         let heads = try int("attention.head_count")
         let headDimension = try int("attention.key_length", default: heads > 0 ? embedding / heads : 0)
-        let embeddingInfo = try tensorInfo(file, LlamaGlobalTensor.tokenEmbedding.ggufName)
-        let vocabulary = try int("vocab_size", default: embeddingInfo.dimensions.last ?? 0)
+        // The vocabulary size comes from `{arch}.vocab_size`, else from the rows of token_embd.
+        let vocabulary = metadata["\(name).vocab_size"] != nil ? try int("vocab_size")
+            : try tensorInfo(file, LlamaGlobalTensor.tokenEmbedding.ggufName).dimensions.last ?? 0
         try checkUnsupportedKeys(metadata, architecture: name, headDimension: headDimension)
         let causal = try causalAttention(metadata, architecture: architecture)
         do {

@@ -121,6 +121,11 @@ public struct LlamaWeights: Sendable {
         try scan(tokenEmbedding, LlamaGlobalTensor.tokenEmbedding.ggufName)
         for (index, layer) in layers.enumerated() {
             for tensor in LlamaLayerTensor.allCases { try scan(layer[tensor], tensor.ggufName(layer: index)) }
+            if let bias = layer.queryKeyValueBias {
+                for (values, name) in zip([bias.query, bias.key, bias.value], LlamaAttentionBias.ggufNames(layer: index)) {
+                    try scan(values, name)
+                }
+            }
         }
         try scan(outputNorm, LlamaGlobalTensor.outputNorm.ggufName)
         if let output { try scan(output, LlamaGlobalTensor.output.ggufName) }
