@@ -25,6 +25,21 @@ final class ArchitectureReferenceTests: XCTestCase {
         }
     }
 
+    /// The same files through llama.cpp itself (llama-cpp-python 0.3.36, F32 KV cache:
+    /// scripts/fixtures/llamacpp_arch_check.py, which also found llama.cpp within 4e-6 of numpy):
+    /// the core's logits agree within the same 1e-4 tolerance.
+    func testEveryArchitectureMatchesLlamaCpp() throws {
+        let url = ArchitectureFixture.directory().appendingPathComponent("llamacpp_logits.json")
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+        for name in ArchitectureFixture.names {
+            let expected = try XCTUnwrap(object?[name] as? [Double], name)
+            let (fixture, file) = try ArchitectureFixture.load(name)
+            let model = try LlamaGGUFLoader.model(file)
+            let result = try model.forward(tokens: fixture.tokens, frequencies: try model.frequencies(LlamaGGUFLoader.declaredScaling(file)))
+            assertClose(result.logits, expected, absolute: 1e-4, relative: 1e-4, "\(name) vs llama.cpp")
+        }
+    }
+
     /// The pairing must come from the architecture: the other pairing gives clearly different
     /// logits (so the reference test above can fail), for both NORM and NEOX architectures.
     func testOtherPairingChangesLogits() throws {
