@@ -9,7 +9,8 @@ import Probes
 /// they refuse gets `loadable: false` and the refusal, never an exit status of its own (inspect
 /// also describes files the core cannot run, e.g. vocabulary-only ones).
 struct InspectCore: Encodable {
-    /// Bytes of the estimate at one context length (`LlamaMemoryEstimate`, float32 weights).
+    /// Bytes at one context length: float32 weights and KV cache (`LlamaMemoryEstimate`), the
+    /// buffers of one window (`ForwardMemory`, the estimate the probes check before running).
     struct Memory: Encodable {
         var contextLength: Int
         var weightBytes: Int
@@ -64,8 +65,10 @@ struct InspectCore: Encodable {
             estimator = defaultEstimator.rawValue
             let length = contextLength ?? c.trainedContextLength
             let estimate = LlamaMemoryEstimate(configuration: c, contextLength: length)
-            memory = Memory(contextLength: length, weightBytes: estimate.weightBytes, activationBytes: estimate.activationBytes,
-                            scoringBytes: estimate.scoringBytes, keyValueCacheBytes: estimate.keyValueCacheBytes)
+            let activations = ForwardMemory.estimate(c, contextLength: length)
+            memory = Memory(contextLength: length, weightBytes: estimate.weightBytes, activationBytes: activations,
+                            scoringBytes: estimate.weightBytes.addingReportingOverflow(activations).partialValue,
+                            keyValueCacheBytes: estimate.keyValueCacheBytes)
             if declaredMask != nil {
                 maskToken = "from \(DiffusionMetadata.maskTokenKey)"
             } else {
