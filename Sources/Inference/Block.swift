@@ -16,9 +16,9 @@ struct CacheSlot {
 }
 
 extension LlamaModel {
-    /// One pre-norm llama block on the residual stream in `w.residual`:
+    /// One pre-norm llama block (biases b_q, b_k, b_v only for qwen2/dream, else 0) on the residual stream in `w.residual`:
     /// ```
-    /// h = x + W_O·Attn(RoPE(W_Q·n₁), RoPE(W_K·n₁), W_V·n₁),   n₁ = RMSNorm(x)·g₁
+    /// h = x + W_O·Attn(RoPE(W_Q·n₁ + b_q), RoPE(W_K·n₁ + b_k), W_V·n₁ + b_v),   n₁ = RMSNorm(x)·g₁
     /// y = h + W_down·(silu(W_gate·n₂) ⊙ W_up·n₂),              n₂ = RMSNorm(h)·g₂
     /// ```
     func runBlock(_ layer: Int, _ w: Workspace, _ context: ForwardContext) {
@@ -32,6 +32,11 @@ extension LlamaModel {
         Linear.apply(w.normed, rows: length, inFeatures: model, weight: weights.query, outFeatures: c.queryWidth, into: w.query)
         Linear.apply(w.normed, rows: length, inFeatures: model, weight: weights.key, outFeatures: c.keyValueWidth, into: w.key)
         Linear.apply(w.normed, rows: length, inFeatures: model, weight: weights.value, outFeatures: c.keyValueWidth, into: w.value)
+        if let bias = weights.queryKeyValueBias {
+            LlamaAttentionBias.add(bias.query, to: w.query, rows: length)
+            LlamaAttentionBias.add(bias.key, to: w.key, rows: length)
+            LlamaAttentionBias.add(bias.value, to: w.value, rows: length)
+        }
         let queryShape = [length, c.headCount, c.headDimension]
         let keyShape = [length, c.keyValueHeadCount, c.headDimension]
         e.emit(.query, layer: layer, shape: queryShape, w.query)

@@ -8,18 +8,49 @@ public enum AttentionDirection: String, CaseIterable, Sendable, Codable {
     case bidirectional
 }
 
-/// GGUF architectures this forward pass implements, with their llama.cpp conventions.
+/// GGUF architectures this forward pass implements, with their llama.cpp conventions
+/// (`llama_model_rope_type`, `load_hparams`, `load_tensors` in llama.cpp's `src/`).
+///
+/// | arch    | attention                   | rotary pairs (ggml)        | q/k/v biases | estimator        |
+/// |---------|-----------------------------|----------------------------|--------------|------------------|
+/// | `llama` | causal (`attention.causal`) | adjacent (NORM)            | none         | chain rule       |
+/// | `qwen2` | causal (`attention.causal`) | split halves (NEOX)        | required     | chain rule       |
+/// | `llada` | bidirectional, always       | adjacent (NORM)            | none         | masked diffusion |
+/// | `dream` | bidirectional, always       | split halves (NEOX)        | required     | masked diffusion |
 public enum LlamaArchitecture: String, CaseIterable, Sendable, Codable {
-    /// GGUF `llama`: causal attention, adjacent (ggml NORMAL) rotary pairs.
+    /// GGUF `llama` (LLaMA 1–3, SmolLM…): causal, adjacent pairs, optional `rope_freqs.weight`.
     case llama
-    /// GGUF `llada`: bidirectional attention (`llada.attention.causal = false`), adjacent pairs.
+    /// GGUF `qwen2` (causal Qwen2/2.5): llama blocks with q/k/v biases, split-half pairs.
+    case qwen2
+    /// GGUF `llada` (LLaDA-8B): llama blocks, bidirectional attention, unshifted logits.
     case llada
+    /// GGUF `dream` (Dream-7B): qwen2 blocks, bidirectional attention, shifted logits.
+    case dream
 
-    /// Rotary pairing llama.cpp uses for the architecture (`llama_model_rope_type`: NORMAL).
-    public var pairing: RotaryPairing { .adjacent }
+    /// Rotary pairing llama.cpp uses for the architecture (`llama_model_rope_type`): NORM
+    /// (adjacent, (x₂ᵢ, x₂ᵢ₊₁)) for llama/llada, NEOX (split halves, (xᵢ, xᵢ₊d/2)) for qwen2/dream.
+    public var pairing: RotaryPairing {
+        switch self {
+        case .llama, .llada: return .adjacent
+        case .qwen2, .dream: return .splitHalves
+        }
+    }
 
-    /// Attention direction of the architecture.
-    public var defaultAttention: AttentionDirection { self == .llama ? .causal : .bidirectional }
+    /// Attention direction of the architecture (llama.cpp forces `causal_attn = false` for llada
+    /// and dream; llama and qwen2 default to causal).
+    public var defaultAttention: AttentionDirection { isDiffusion ? .bidirectional : .causal }
+
+    /// True for masked-diffusion models (llada, dream): bidirectional, scored with the
+    /// masked-diffusion estimator rather than the chain rule.
+    public var isDiffusion: Bool { self == .llada || self == .dream }
+
+    /// True when every block carries `attn_q.bias`, `attn_k.bias`, `attn_v.bias` (qwen2, dream);
+    /// llama.cpp requires them for these architectures.
+    public var hasQueryKeyValueBias: Bool { self == .qwen2 || self == .dream }
+
+    /// True when `{arch}.attention.causal` is read (llama, qwen2); llama.cpp overrides it for the
+    /// diffusion architectures.
+    public var readsCausalKey: Bool { !isDiffusion }
 }
 
 /// Hyper-parameters of a llama-family decoder (RMSNorm, RoPE, GQA attention, SwiGLU MLP).
@@ -51,10 +82,12 @@ public struct LlamaConfiguration: Equatable, Sendable {
     public let trainedContextLength: Int
     /// True when the output projection reuses `token_embd.weight` (no `output.weight` tensor).
     public let tiedOutput: Bool
-    /// Which coordinates form rotary pairs (adjacent for GGUF `llama`/`llada`).
+    /// Which coordinates form rotary pairs (adjacent for GGUF `llama`/`llada`, split halves for `qwen2`/`dream`).
     public let pairing: RotaryPairing
     /// Attention direction used when a forward pass is given no mask.
     public let defaultAttention: AttentionDirection
+    /// GGUF architecture: decides q/k/v biases (`LlamaArchitecture.hasQueryKeyValueBias`).
+    public let architecture: LlamaArchitecture
 
     /// Validates every field against `Field.range` and every product of fields (widths, weight
     /// counts) with overflow-checked arithmetic; throws `InferenceError.invalidConfiguration`
@@ -88,7 +121,11 @@ public struct LlamaConfiguration: Equatable, Sendable {
         self.tiedOutput = tiedOutput
         self.pairing = pairing ?? architecture.pairing
         self.defaultAttention = defaultAttention ?? architecture.defaultAttention
+        self.architecture = architecture
     }
+
+    /// True when each block adds q/k/v biases after the projections (qwen2, dream).
+    public var hasQueryKeyValueBias: Bool { architecture.hasQueryKeyValueBias }
 
     /// Width of all query heads together, `headCount·headDimension`.
     public var queryWidth: Int { headCount * headDimension }

@@ -39,4 +39,20 @@ extension LlamaGGUFLoader {
                 key: prefix + "expert_count", reason: "\(experts): mixture-of-experts models are not supported: allowed 0 or absent")
         }
     }
+
+    /// Whether attention is causal: `{arch}.attention.causal` (default true) for llama/qwen2. For
+    /// llada/dream llama.cpp sets `causal_attn = false` whatever the file says, so a declared
+    /// `true` contradicts the architecture and is refused (`InferenceError.invalidMetadata`).
+    static func causalAttention(_ metadata: GGUFMetadata, architecture: LlamaArchitecture) throws -> Bool {
+        let key = "\(architecture.rawValue).attention.causal"
+        guard let value = metadata[key] else { return architecture.defaultAttention == .causal }
+        guard let flag = value.bool else {
+            throw InferenceError.invalidMetadata(key: key, reason: "\(value) (\(value.typeDescription)): allowed a bool")
+        }
+        if !architecture.readsCausalKey && flag {
+            throw InferenceError.invalidMetadata(
+                key: key, reason: "true: architecture \(architecture.rawValue) is a masked-diffusion model with bidirectional attention (llama.cpp ignores the key): allowed false or absent")
+        }
+        return flag
+    }
 }

@@ -1,7 +1,8 @@
 import GGUF
 import RoPE
 
-/// Builds a `LlamaModel` from a GGUF file of architecture `llama` or `llada` (llama.cpp names):
+/// Builds a `LlamaModel` from a GGUF file of architecture `llama`, `qwen2`, `llada` or `dream`
+/// (llama.cpp names; conventions per architecture in `LlamaArchitecture`):
 /// hyperparameters from `{arch}.*` metadata, weights dequantised to float32 in the row-major
 /// [out, in] layout (GGUF ne = [in, out], ne0 fastest, is exactly that layout).
 ///
@@ -9,8 +10,10 @@ import RoPE
 /// `{arch}.embedding_length`, `.block_count`, `.feed_forward_length`, `.attention.head_count`,
 /// `.attention.head_count_kv` (default head_count), `.attention.key_length` (default
 /// embedding/heads), `.attention.layer_norm_rms_epsilon`, `.rope.freq_base` (default 10000),
-/// `.rope.dimension_count` (default head dim), `.context_length`, `.attention.causal` (llada:
-/// default false), `.vocab_size` (default: rows of token_embd). `output.weight` absent → tied.
+/// `.rope.dimension_count` (default head dim), `.context_length`, `.attention.causal` (llama/qwen2,
+/// default true; llada/dream are always bidirectional, `true` is refused), `.vocab_size` (default:
+/// rows of token_embd). `output.weight` absent → tied. qwen2/dream blocks also need
+/// `blk.{i}.attn_{q,k,v}.bias`.
 ///
 /// Strict where llama.cpp would compute something else: sizes outside `LlamaConfiguration.Field`
 /// ranges, keys this engine does not implement (`checkUnsupportedKeys`), a tensor table that is not
@@ -41,11 +44,11 @@ public enum LlamaGGUFLoader {
         let embedding = try int("embedding_length")
         let heads = try int("attention.head_count")
         let headDimension = try int("attention.key_length", default: heads > 0 ? embedding / heads : 0)
-        let embeddingInfo = try tensorInfo(file, LlamaGlobalTensor.tokenEmbedding.ggufName)
-        let vocabulary = try int("vocab_size", default: embeddingInfo.dimensions.last ?? 0)
+        // The vocabulary size comes from `{arch}.vocab_size`, else from the rows of token_embd.
+        let vocabulary = metadata["\(name).vocab_size"] != nil ? try int("vocab_size")
+            : try tensorInfo(file, LlamaGlobalTensor.tokenEmbedding.ggufName).dimensions.last ?? 0
         try checkUnsupportedKeys(metadata, architecture: name, headDimension: headDimension)
-        let causalKey = "\(name).attention.causal"
-        let causal = metadata[causalKey] == nil ? architecture == .llama : try read(causalKey) { try metadata.bool(forKey: $0) }
+        let causal = try causalAttention(metadata, architecture: architecture)
         do {
             return try LlamaConfiguration(
                 architecture: architecture, vocabularySize: vocabulary, embeddingSize: embedding,
@@ -85,10 +88,11 @@ public enum LlamaGGUFLoader {
     }
 
     /// Loads and dequantises every weight; throws naming the tensor on any mismatch. First checks
-    /// the tensor table (`checkTensorTable`): a tensor this model would not use, or a missing one,
-    /// is an error rather than a silently different model.
+    /// the tensor table and every declared shape (`checkTensorShapes`, no data read): a tensor this
+    /// model would not use, a missing one or a misshapen one is an error rather than a silently
+    /// different model, raised before any weight is allocated.
     public static func weights(_ file: GGUFFile, configuration c: LlamaConfiguration) throws -> LlamaWeights {
-        try checkTensorTable(file, configuration: c)
+        try checkTensorShapes(file, configuration: c)
         func load(_ name: String, _ shape: [Int]) throws -> [Float] {
             let info = try tensorInfo(file, name)
             let expected = Array(shape.reversed())
@@ -103,10 +107,17 @@ public enum LlamaGGUFLoader {
         }
         let layers = try (0..<c.layerCount).map { layer -> LlamaLayerWeights in
             func tensor(_ t: LlamaLayerTensor) throws -> [Float] { try load(t.ggufName(layer: layer), t.shape(c)) }
+            var bias: LlamaAttentionBias?
+            if c.hasQueryKeyValueBias {
+                let names = LlamaAttentionBias.ggufNames(layer: layer), lengths = LlamaAttentionBias.lengths(c)
+                bias = LlamaAttentionBias(query: try load(names[0], [lengths[0]]), key: try load(names[1], [lengths[1]]),
+                                          value: try load(names[2], [lengths[2]]))
+            }
             return LlamaLayerWeights(
                 attentionNorm: try tensor(.attentionNorm), query: try tensor(.query), key: try tensor(.key),
                 value: try tensor(.value), attentionOutput: try tensor(.attentionOutput),
-                feedForwardNorm: try tensor(.feedForwardNorm), gate: try tensor(.gate), up: try tensor(.up), down: try tensor(.down))
+                feedForwardNorm: try tensor(.feedForwardNorm), gate: try tensor(.gate), up: try tensor(.up), down: try tensor(.down),
+                queryKeyValueBias: bias)
         }
         func global(_ t: LlamaGlobalTensor) throws -> [Float] { try load(t.ggufName, t.shape(c)) }
         return try LlamaWeights(

@@ -19,10 +19,14 @@ public struct LlamaLayerWeights: Sendable {
     public var up: [Float]
     /// `blk.i.ffn_down.weight`, [d_model, d_mlp].
     public var down: [Float]
+    /// `blk.i.attn_q.bias`, `attn_k.bias`, `attn_v.bias` ([heads·d_head], [kv_heads·d_head] ×2),
+    /// added after the projections; present exactly when the architecture has them (qwen2, dream).
+    public var queryKeyValueBias: LlamaAttentionBias?
 
     /// Stores the arrays as given; `LlamaWeights.init` validates their shapes.
     public init(attentionNorm: [Float], query: [Float], key: [Float], value: [Float], attentionOutput: [Float],
-                feedForwardNorm: [Float], gate: [Float], up: [Float], down: [Float]) {
+                feedForwardNorm: [Float], gate: [Float], up: [Float], down: [Float],
+                queryKeyValueBias: LlamaAttentionBias? = nil) {
         self.attentionNorm = attentionNorm
         self.query = query
         self.key = key
@@ -32,6 +36,7 @@ public struct LlamaLayerWeights: Sendable {
         self.gate = gate
         self.up = up
         self.down = down
+        self.queryKeyValueBias = queryKeyValueBias
     }
 
     /// The array of one tensor kind.
@@ -81,6 +86,7 @@ public struct LlamaWeights: Sendable {
             for tensor in LlamaLayerTensor.allCases {
                 try check(layer[tensor], tensor.ggufName(layer: index), tensor.shape(c))
             }
+            try LlamaAttentionBias.check(layer.queryKeyValueBias, layer: index, configuration: c)
         }
         try check(outputNorm, LlamaGlobalTensor.outputNorm.ggufName, LlamaGlobalTensor.outputNorm.shape(c))
         switch (c.tiedOutput, output) {
@@ -115,6 +121,11 @@ public struct LlamaWeights: Sendable {
         try scan(tokenEmbedding, LlamaGlobalTensor.tokenEmbedding.ggufName)
         for (index, layer) in layers.enumerated() {
             for tensor in LlamaLayerTensor.allCases { try scan(layer[tensor], tensor.ggufName(layer: index)) }
+            if let bias = layer.queryKeyValueBias {
+                for (values, name) in zip([bias.query, bias.key, bias.value], LlamaAttentionBias.ggufNames(layer: index)) {
+                    try scan(values, name)
+                }
+            }
         }
         try scan(outputNorm, LlamaGlobalTensor.outputNorm.ggufName)
         if let output { try scan(output, LlamaGlobalTensor.output.ggufName) }

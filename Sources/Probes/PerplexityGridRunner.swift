@@ -152,6 +152,7 @@ public enum ForwardMemory {
         let parameters = weights.tokenEmbedding.count + weights.outputNorm.count + (weights.output?.count ?? 0)
             + weights.layers.reduce(0) { total, layer in
                 total + LlamaLayerTensor.allCases.reduce(0) { $0 + layer[$1].count }
+                    + (layer.queryKeyValueBias.map { $0.query.count + $0.key.count + $0.value.count } ?? 0)
             }
         return max(0, processLimit() - 4 * parameters)
     }

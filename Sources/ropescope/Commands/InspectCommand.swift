@@ -3,8 +3,8 @@ import Foundation
 import GGUF
 import Tokenizers
 
-/// `ropescope inspect MODEL.gguf`: architecture, hyperparameters, RoPE metadata, tokenizer facts
-/// and the tensor table.
+/// `ropescope inspect MODEL.gguf`: architecture, hyperparameters, RoPE metadata, tokenizer facts,
+/// what the inference core will do with the file (`InspectCore`) and the tensor table.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect", abstract: "Show a GGUF model's architecture, RoPE metadata, tokenizer and tensors.")
@@ -15,9 +15,18 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Option(help: "Window length for the memory estimate (default: the model's trained context length).")
+    var contextLength: Int?
+
+    func validate() throws {
+        if let contextLength, !(1...(1 << 30)).contains(contextLength) {
+            throw ValidationError("invalid --context-length \(contextLength): allowed 1...\(1 << 30)")
+        }
+    }
+
     func run() throws {
         let file = try ModelFile.open(model)
-        let report = InspectReport(file)
+        let report = InspectReport(file, contextLength: contextLength)
         if json {
             try Output.printJSON(report)
             return
@@ -34,6 +43,7 @@ struct InspectCommand: ParsableCommand {
             + "bos \(report.tokenizer.bosTokenID.map(String.init) ?? "-"), eos \(report.tokenizer.eosTokenID.map(String.init) ?? "-"), "
             + "add_bos \(report.tokenizer.addBOS.map { String($0) } ?? "-")")
         print("tokenizer support: \(e(report.tokenizer.support))")
+        for line in report.core.lines { print(e(line)) }
         var tensors = TextTable("name", "type", "dims (ne0 first)", "bytes")
         for tensor in report.tensors {
             tensors.add([e(tensor.name), tensor.type, tensor.dimensions.map(String.init).joined(separator: "x"), String(tensor.bytes)])
@@ -75,9 +85,11 @@ struct InspectReport: Encodable {
     /// arrays of more than `TypedValue.maximumArrayCount` elements are left out.
     var hyperparameters: [String: TypedValue]
     var tokenizer: Tokenizer
+    /// What the inference core will do with the file (`InspectCore`).
+    var core: InspectCore
     var tensors: [Tensor]
 
-    init(_ file: GGUFFile) {
+    init(_ file: GGUFFile, contextLength: Int? = nil) {
         let metadata = file.metadata
         version = Int(file.version)
         alignment = file.alignment
@@ -100,6 +112,7 @@ struct InspectReport: Encodable {
             bosTokenID: metadata["tokenizer.ggml.bos_token_id"]?.int, eosTokenID: metadata["tokenizer.ggml.eos_token_id"]?.int,
             maskTokenID: metadata["tokenizer.ggml.mask_token_id"]?.int,
             addBOS: metadata["tokenizer.ggml.add_bos_token"]?.bool, support: Self.tokenizerSupport(file))
+        core = InspectCore(file, contextLength: contextLength)
         tensors = file.tensors.map {
             Tensor(name: $0.name, type: $0.type.name, dimensions: $0.dimensions, bytes: $0.byteSize, offset: Int($0.offset))
         }
