@@ -1,9 +1,11 @@
 /// Hand-written matcher for the LLaMA-3 pre-tokenizer pattern
 /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
-/// and of Qwen2's, which differs only in taking one digit at a time (`\p{N}` for `\p{N}{1,3}`).
+/// and of Qwen2's, which differs only in taking one digit at a time (`\p{N}` for `\p{N}{1,3}`), and
+/// of Qwen3.5's, which also lets letter runs take marks (`[\p{L}\p{M}]+` for `\p{L}+`, and
+/// `[^\s\p{L}\p{M}\p{N}]` for punctuation).
 ///
 /// Semantics of llama.cpp `src/unicode.cpp` `unicode_regex_split_custom_llama3` and
-/// `unicode_regex_split_custom_qwen2` (llama.cpp vendored in llama-cpp-python 0.3.36): the
+/// `unicode_regex_split_custom_qwen2` / `_qwen35` (llama.cpp vendored in llama-cpp-python 0.3.36): the
 /// alternatives are tried in order at each position; the piece `range` bounds every lookahead;
 /// past its end there is "no scalar", which belongs to no class.
 ///
@@ -16,12 +18,15 @@
 ///   leaves the last whitespace scalar to prefix the next word, as in `GPT2Scanner`.
 enum Llama3Scanner {
     /// Appends the exclusive end of every word of `scalars[range]` to `wordEnds`.
-    /// - Parameter maximumDigits: 3 for LLaMA-3 (`\p{N}{1,3}`), 1 for Qwen2 (`\p{N}`).
+    /// - Parameters:
+    ///   - maximumDigits: 3 for LLaMA-3 (`\p{N}{1,3}`), 1 for Qwen2 and Qwen3.5 (`\p{N}`).
+    ///   - marksJoinLetters: Qwen3.5's `[\p{L}\p{M}]+` letter runs.
     static func scan(
         scalars: UnsafeBufferPointer<UInt32>,
         classes: UnsafeBufferPointer<UInt8>,
         range: Range<Int>,
         maximumDigits: Int,
+        marksJoinLetters: Bool = false,
         wordEnds: inout [Int]
     ) {
         let end = range.upperBound
@@ -31,6 +36,13 @@ enum Llama3Scanner {
         let other = ScalarClass.other.rawValue
         let outside: UInt8 = 0xFF
         @inline(__always) func classAt(_ index: Int) -> UInt8 { index < end ? classes[index] : outside }
+        // `\p{L}` (or `[\p{L}\p{M}]` for Qwen3.5), `[^\s\p{L}\p{N}]` (or also not `\p{M}`).
+        @inline(__always) func isWordScalar(_ index: Int) -> Bool {
+            index < end && (classes[index] == letter || (marksJoinLetters && ScalarClass.isMark(scalars[index])))
+        }
+        @inline(__always) func isPunctuation(_ index: Int) -> Bool {
+            index < end && classes[index] == other && !(marksJoinLetters && ScalarClass.isMark(scalars[index]))
+        }
         @inline(__always) func isLineBreak(_ index: Int) -> Bool {
             index < end && (scalars[index] == 0x0A || scalars[index] == 0x0D)
         }
@@ -65,9 +77,9 @@ enum Llama3Scanner {
 
             // [^\r\n\p{L}\p{N}]?\p{L}+
             if !(scalar == 0x0A || scalar == 0x0D || scalarClass == number),
-               scalarClass == letter || classAt(position + 1) == letter {
+               isWordScalar(position) || isWordScalar(position + 1) {
                 position += 1
-                while classAt(position) == letter { position += 1 }
+                while isWordScalar(position) { position += 1 }
                 wordEnds.append(position)
                 continue
             }
@@ -87,10 +99,10 @@ enum Llama3Scanner {
             }
 
             // ` ?[^\s\p{L}\p{N}]+[\r\n]*` (a lone space at the end of the piece also lands here).
-            let runClass = scalar == 0x20 ? classAt(position + 1) : scalarClass
-            if runClass == other || runClass == outside {
-                if scalar == 0x20 { position += 1 }
-                while classAt(position) == other { position += 1 }
+            let runStart = scalar == 0x20 ? position + 1 : position
+            if isPunctuation(runStart) || runStart == end {
+                position = runStart
+                while isPunctuation(position) { position += 1 }
                 while isLineBreak(position) { position += 1 }
                 wordEnds.append(position)
                 continue

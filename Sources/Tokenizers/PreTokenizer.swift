@@ -14,6 +14,8 @@
 /// - `llama3` (`"llama-bpe"`, LLaMA 3):
 ///   1. `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
 /// - `qwen2` (`"qwen2"`, Qwen2 and Dream): the LLaMA-3 pattern with `\p{N}` for `\p{N}{1,3}`.
+/// - `qwen35` (`"qwen35"`, Qwen3.5): the Qwen2 pattern with marks in letter runs
+///   (`[\p{L}\p{M}]+`) and out of punctuation runs (`[^\s\p{L}\p{M}\p{N}]+`).
 ///
 /// llama.cpp runs the GPT-2 pattern with a hand-written matcher (`unicode_regex_split_custom_gpt2`)
 /// whose semantics this type reproduces exactly:
@@ -37,6 +39,9 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
     /// llama.cpp `LLAMA_VOCAB_PRE_TYPE_QWEN2` (GGUF name `qwen2`): the LLaMA-3 pattern with one
     /// digit per word.
     case qwen2 = "qwen2"
+    /// llama.cpp `LLAMA_VOCAB_PRE_TYPE_QWEN35` (GGUF name `qwen35`): the Qwen2 pattern whose
+    /// letter runs also take marks (`\p{M}`).
+    case qwen35 = "qwen35"
 
     /// The pre-tokenizer for a `tokenizer.ggml.pre` value: a canonical name or one of the
     /// aliases llama.cpp maps to the same split (`PreTokenizerProfile.llamaCppNames`).
@@ -56,6 +61,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         case .smollm: return [#"\p{N}"#, PreTokenizer.gpt2Pattern]
         case .llama3: return [PreTokenizer.llama3Pattern]
         case .qwen2: return [PreTokenizer.qwen2Pattern]
+        case .qwen35: return [PreTokenizer.qwen35Pattern]
         }
     }
 
@@ -65,6 +71,10 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
     /// The LLaMA-3 pattern as written in llama.cpp (`(?i:...)` spelled out per letter there).
     public static let llama3Pattern =
         #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+
+    /// The Qwen3.5 pattern as written in llama.cpp.
+    public static let qwen35Pattern =
+        #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 
     /// The Qwen2 pattern as written in llama.cpp.
     public static let qwen2Pattern =
@@ -129,6 +139,9 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
             Llama3Scanner.scan(scalars: scalars, classes: classes, range: range, maximumDigits: 3, wordEnds: &wordEnds)
         case .qwen2:
             Llama3Scanner.scan(scalars: scalars, classes: classes, range: range, maximumDigits: 1, wordEnds: &wordEnds)
+        case .qwen35:
+            Llama3Scanner.scan(scalars: scalars, classes: classes, range: range, maximumDigits: 1,
+                               marksJoinLetters: true, wordEnds: &wordEnds)
         }
     }
 }

@@ -58,6 +58,8 @@ public struct PreTokenizerProfile: Sendable, Equatable {
         for name in ["qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "megrez", "stablelm2", "hunyuan", "solar-open"] {
             table[name] = PreTokenizerProfile(.qwen2)
         }
+        // _QWEN35: the Qwen3.5 regex.
+        table["qwen35"] = PreTokenizerProfile(.qwen35)
         return table
     }()
 }

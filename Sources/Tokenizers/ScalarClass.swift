@@ -36,6 +36,29 @@ enum ScalarClass: UInt8 {
     /// Raw classes of U+0000–U+FFFF (surrogates are `other`), computed once.
     static let basicPlaneTable: [UInt8] = (0..<0x1_0000).map { compute(UInt32($0)).rawValue }
 
+    /// Whether `value` is a mark (general category M*: Mn, Mc, Me; regex `\p{M}`), capped at
+    /// Unicode 15.1 like the classes. Marks are `other` for the GPT-2 and LLaMA-3 splits; only
+    /// the Qwen3.5 split treats them apart.
+    @inline(__always)
+    static func isMark(_ value: UInt32) -> Bool {
+        value < 0x1_0000 ? basicPlaneMarks[Int(value)] : computeIsMark(value)
+    }
+
+    /// `isMark` for U+0000–U+FFFF, computed once.
+    static let basicPlaneMarks: [Bool] = (0..<0x1_0000).map { computeIsMark(UInt32($0)) }
+
+    static func computeIsMark(_ value: UInt32) -> Bool {
+        guard let scalar = Unicode.Scalar(value) else { return false }
+        let properties = scalar.properties
+        guard let age = properties.age,
+              (age.major, age.minor) <= (referenceUnicodeVersion.major, referenceUnicodeVersion.minor)
+        else { return false }
+        switch properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: return true
+        default: return false
+        }
+    }
+
     /// The class from the standard library's Unicode properties, capped at Unicode 15.1.
     static func compute(_ value: UInt32) -> ScalarClass {
         guard let scalar = Unicode.Scalar(value) else { return .other }

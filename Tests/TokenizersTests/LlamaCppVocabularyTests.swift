@@ -35,7 +35,7 @@ final class LlamaCppVocabularyTests: XCTestCase {
         "falcon": .refusedPreTokenizer("falcon"),
         "deepseek-coder": .refusedPreTokenizer("deepseek-coder"),
         "deepseek-llm": .refusedPreTokenizer("deepseek-llm"),
-        "qwen35": .refusedPreTokenizer("qwen35"),
+        "qwen35": .supported(model: .byteLevelBPE, pre: .qwen35),
         "bert-bge": .refusedModel("bert"),
         "nomic-bert-moe": .refusedModel("t5"),
         "gemma-4": .refusedModel("gemma4"),

@@ -118,12 +118,12 @@ final class PreTokenizerTests: XCTestCase {
         XCTAssertFalse(try PreTokenizerProfile(ggufName: "dbrx").ignoresMerges)
         XCTAssertEqual(try PreTokenizer(ggufName: "dbrx"), .llama3)
         XCTAssertEqual(PreTokenizer.smollm.llamaCppPatterns.first, #"\p{N}"#)
-        for name in ["gpt2", "default", "falcon", "deepseek-llm", "qwen35", "jina-v1-en"] {
+        for name in ["gpt2", "default", "falcon", "deepseek-llm", "gpt-4o", "jina-v1-en"] {
             XCTAssertThrowsError(try PreTokenizer(ggufName: name)) { error in
                 XCTAssertEqual(error as? TokenizerError,
-                               .unsupportedPreTokenizer(name: name, supported: ["gpt-2", "smollm", "llama-bpe", "qwen2"]))
+                               .unsupportedPreTokenizer(name: name, supported: ["gpt-2", "smollm", "llama-bpe", "qwen2", "qwen35"]))
                 XCTAssertTrue("\(error)".hasPrefix(
-                    "unsupported pre-tokenizer '\(name)' (tokenizer.ggml.pre): supported gpt-2, smollm, llama-bpe, qwen2"), "\(error)")
+                    "unsupported pre-tokenizer '\(name)' (tokenizer.ggml.pre): supported gpt-2, smollm, llama-bpe, qwen2, qwen35"), "\(error)")
             }
         }
     }
@@ -140,5 +140,9 @@ final class PreTokenizerTests: XCTestCase {
         check(.llama3, "\tword ", ["\tword", " "])
         check(.llama3, "¿Qué?", ["¿Qué", "?"])
         check(.qwen2, "x 1", ["x", " ", "1"])
+        // Marks: "other" for Qwen2 (a prefix of the next letter run), letters for Qwen3.5.
+        check(.qwen2, "a\u{301}b", ["a", "\u{301}b"])
+        check(.qwen35, "a\u{301}b", ["a\u{301}b"])
+        check(.qwen35, " \u{301}x!", [" \u{301}x", "!"])
     }
 }

@@ -32,8 +32,8 @@ final class ValidationTests: XCTestCase {
                       mentions: "'bert' (tokenizer.ggml.model, llama.cpp WordPiece (BERT)): supported gpt2, llama")
         vocabulary = valid
         vocabulary.preTokenizer = "falcon"
-        assertRejects(vocabulary, .unsupportedPreTokenizer(name: "falcon", supported: ["gpt-2", "smollm", "llama-bpe", "qwen2"]),
-                      mentions: "supported gpt-2, smollm, llama-bpe, qwen2")
+        assertRejects(vocabulary, .unsupportedPreTokenizer(name: "falcon", supported: ["gpt-2", "smollm", "llama-bpe", "qwen2", "qwen35"]),
+                      mentions: "supported gpt-2, smollm, llama-bpe, qwen2, qwen35")
     }
 
     func testTokenListDefects() {
