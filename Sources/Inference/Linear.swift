@@ -31,6 +31,52 @@ enum Linear {
                     1, x, Int32(inFeatures), weight, Int32(inFeatures),
                     accumulate ? 1 : 0, y, Int32(outFeatures))
     }
+
+    /// Bytes of one dequantised weight panel: small enough to stay in a core's L2 cache while
+    /// sgemm streams the activations past it, large enough (≥ 64 rows at d = 2048) that the
+    /// per-call overhead of sgemm is amortised.
+    static let panelBytes = 512 * 1024
+
+    /// The same product with `weight` kept in its GGUF encoding:
+    /// ```
+    /// for each tile T of ⌈panelBytes / (4·inFeatures)⌉ output rows:
+    ///     P = dequantise(W[T, :])            (float32 panel, [|T|, inFeatures])
+    ///     y[:, T] = x·Pᵀ  (+ y[:, T])        (one sgemm, ldc = outFeatures)
+    /// ```
+    /// Every output element is one sgemm dot product over the same float32 values as the
+    /// float32 path, so results equal `dequantise-then-apply` up to sgemm's summation order.
+    static func apply(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int,
+                      weight: QuantizedMatrix, outFeatures: Int,
+                      into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        guard rows > 0, outFeatures > 0 else { return }
+        precondition(weight.columns == inFeatures && weight.rows == outFeatures,
+                     "'\(weight.tensor.name)' is [\(weight.rows), \(weight.columns)]: [\(outFeatures), \(inFeatures)] expected")
+        let tile = min(outFeatures, max(16, panelBytes / (4 * max(1, inFeatures))))
+        let panel = UnsafeMutablePointer<Float>.allocate(capacity: tile * inFeatures)
+        defer { panel.deallocate() }
+        for start in stride(from: 0, to: outFeatures, by: tile) {
+            let count = min(tile, outFeatures - start)
+            weight.dequantize(rows: start..<(start + count), into: panel)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                        Int32(rows), Int32(count), Int32(inFeatures),
+                        1, x, Int32(inFeatures), panel, Int32(inFeatures),
+                        accumulate ? 1 : 0, y + start, Int32(outFeatures))
+        }
+    }
+
+    /// `y = x·Wᵀ` for the weight `tensor` of block `layer`: from the GGUF encoding when the
+    /// weights keep that tensor quantized, else from its float32 array.
+    static func apply(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int,
+                      weights: LlamaWeights, layer: Int, tensor: LlamaLayerTensor, outFeatures: Int,
+                      into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        if let matrix = weights.quantized.matrix(layer, tensor) {
+            apply(x, rows: rows, inFeatures: inFeatures, weight: matrix, outFeatures: outFeatures, into: y,
+                  accumulate: accumulate)
+        } else {
+            apply(x, rows: rows, inFeatures: inFeatures, weight: weights.layers[layer][tensor], outFeatures: outFeatures,
+                  into: y, accumulate: accumulate)
+        }
+    }
 }
 
 /// Runs `body` with OpenBLAS limited to one thread, restoring the previous thread count after.

@@ -161,13 +161,10 @@ public enum ForwardMemory {
     }
 
     /// The memory this process may use (physical memory, or a smaller cgroup limit such as a
-    /// Slurm job's `--mem`) minus the float32 weights already resident, bytes.
+    /// Slurm job's `--mem`) minus the weights already resident (float32 arrays and mapped
+    /// quantized matrices, `LlamaWeights.residentBytes`), bytes.
     public static func available(weights: LlamaWeights) -> Int {
-        let parameters = weights.tokenEmbedding.count + weights.outputNorm.count + (weights.output?.count ?? 0)
-            + weights.layers.reduce(0) { total, layer in
-                total + LlamaLayerTensor.allCases.reduce(0) { $0 + layer[$1].count }
-            }
-        return max(0, processLimit() - 4 * parameters)
+        max(0, processLimit() - weights.residentBytes)
     }
 
     /// min(physical memory, cgroup v2 `memory.max`, cgroup v1 `memory.limit_in_bytes`), bytes.

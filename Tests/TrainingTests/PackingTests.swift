@@ -31,7 +31,7 @@ final class PackingTests: XCTestCase {
         let run = try TrainingRunConfiguration.parse(Data(#"{"embedding_size": 16, "layer_count": 1, "head_count": 2, "feed_forward_size": 32, "batch_size": 2}"#.utf8))
         let corpus = TrainingCorpus(documents: (0..<12).map { Array("document \($0) text".utf8) })
         for packing in PackingStrategy.allCases {
-            for positions in PositionMode.allCases {
+            for positions in Training.PositionMode.allCases {
                 let summary = try TrainingRun.run(configuration: run, objective: .maskedDiffusion, corpus: corpus, contextLength: 24,
                                                   steps: 2, packing: packing, positions: positions)
                 XCTAssertTrue(summary.losses.allSatisfy(\.isFinite), "\(packing)/\(positions)")
