@@ -53,8 +53,15 @@ extension LlamaGGUFLoader {
             quantized: QuantizedWeights(tokenEmbedding: embedding, output: output, layers: matrices))
     }
 
-    /// Configuration and weights together, with the weights held as `storage` asks.
+    /// Configuration and weights together, with the weights held as `storage` asks. Quantized
+    /// weights are widened once per MLP chunk, so their model runs the MLP in chunks of
+    /// `quantizedMLPChunkRows` positions (4× the float32 default: a quarter of the widening work).
     public static func model(_ file: GGUFFile, storage: WeightStorage) throws -> LlamaModel {
-        LlamaModel(weights: try weights(file, configuration: try configuration(file), storage: storage))
+        let weights = try weights(file, configuration: try configuration(file), storage: storage)
+        return storage == .quantized ? LlamaModel(weights: weights, mlpChunkRows: quantizedMLPChunkRows) : LlamaModel(weights: weights)
     }
+
+    /// MLP chunk of a quantized model, positions: bounds its two [rows, d_mlp] float temporaries
+    /// (12 MiB at d_mlp = 1536, 112 MiB at 14336).
+    public static let quantizedMLPChunkRows = 1024
 }

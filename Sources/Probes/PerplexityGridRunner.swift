@@ -143,7 +143,8 @@ public struct CellSkip: Error, Equatable, Sendable {
 /// sizes before anything is allocated (float32 = 4 bytes):
 /// ```
 /// activations  = 4·L·(d_model + max(d_model, H·d_head) + H·d_head + 2·H_kv·d_head)
-/// MLP chunk    = 4·2·min(L, 256)·d_mlp
+/// MLP chunk    = 4·2·min(L, 1024)·d_mlp                (256 rows float32, 1024 quantized)
+/// panels       = 4·2048·d_model + 512 KiB                (quantized weights widened per tile)
 /// attention    = 4·cores·(G·128)·(2·d_head + 256)        (per-worker tiles, G = H/H_kv)
 /// output head  = 4·min(L, 2048)·(d_model + 2048) + 16·L  (projection block + NLL/targets)
 /// per-token    = 16·L                                    (NLL, position, window of the cell)
@@ -153,7 +154,8 @@ public enum ForwardMemory {
     public static func estimate(_ c: LlamaConfiguration, contextLength length: Int) -> Int {
         let (model, query, keyValue) = (c.embeddingSize, c.queryWidth, c.keyValueWidth)
         let activations = 4 * length * (model + max(model, query) + query + 2 * keyValue)
-        let mlp = 4 * 2 * min(length, 256) * c.feedForwardSize
+        let mlp = 4 * 2 * min(length, LlamaGGUFLoader.quantizedMLPChunkRows) * c.feedForwardSize
+            + 4 * 2048 * model + 512 * 1024
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let attention = 4 * cores * (c.groupSize * 128) * (2 * c.headDimension + 256)
         let output = 4 * min(length, 2048) * (model + 2048) + 16 * length
