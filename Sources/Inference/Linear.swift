@@ -1,4 +1,6 @@
 import BLASRuntime
+import Dispatch
+import Foundation
 import CBLAS
 
 /// Dense layers on OpenBLAS: `y = x·Wᵀ` with W stored row-major [out, in] (PyTorch `Linear`).
@@ -39,28 +41,37 @@ enum Linear {
 
     /// The same product with `weight` kept in its GGUF encoding:
     /// ```
-    /// for each tile T of ⌈panelBytes / (4·inFeatures)⌉ output rows:
+    /// for each tile T of at most ⌈panelBytes / (4·inFeatures)⌉ output rows (tile count a
+    /// multiple of the cores, tiles in parallel, single-threaded sgemm each):
     ///     P = dequantise(W[T, :])            (float32 panel, [|T|, inFeatures])
     ///     y[:, T] = x·Pᵀ  (+ y[:, T])        (one sgemm, ldc = outFeatures)
     /// ```
-    /// Every output element is one sgemm dot product over the same float32 values as the
-    /// float32 path, so results equal `dequantise-then-apply` up to sgemm's summation order.
+    /// Widening runs on every core alongside the products instead of between them. Every output
+    /// element is one sgemm dot product over the same float32 values as the float32 path, so
+    /// results equal `dequantise-then-apply` up to sgemm's summation order.
     static func apply(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int,
                       weight: QuantizedMatrix, outFeatures: Int,
                       into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         guard rows > 0, outFeatures > 0 else { return }
         precondition(weight.columns == inFeatures && weight.rows == outFeatures,
                      "'\(weight.tensor.name)' is [\(weight.rows), \(weight.columns)]: [\(outFeatures), \(inFeatures)] expected")
-        let tile = min(outFeatures, max(16, panelBytes / (4 * max(1, inFeatures))))
-        let panel = UnsafeMutablePointer<Float>.allocate(capacity: tile * inFeatures)
-        defer { panel.deallocate() }
-        for start in stride(from: 0, to: outFeatures, by: tile) {
-            let count = min(tile, outFeatures - start)
-            weight.dequantize(rows: start..<(start + count), into: panel)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                        Int32(rows), Int32(count), Int32(inFeatures),
-                        1, x, Int32(inFeatures), panel, Int32(inFeatures),
-                        accumulate ? 1 : 0, y + start, Int32(outFeatures))
+        let maximumTile = max(16, panelBytes / (4 * max(1, inFeatures)))
+        let workers = ProcessInfo.processInfo.activeProcessorCount
+        let needed = (outFeatures + maximumTile - 1) / maximumTile
+        let tiles = min(outFeatures, (needed + workers - 1) / workers * workers)
+        let input = SharedPointer(x), output = SharedPointer(y)
+        withSingleThreadedBLAS {
+            DispatchQueue.concurrentPerform(iterations: tiles) { tile in
+                let start = tile * outFeatures / tiles, end = (tile + 1) * outFeatures / tiles
+                guard end > start else { return }
+                let panel = UnsafeMutablePointer<Float>.allocate(capacity: (end - start) * inFeatures)
+                defer { panel.deallocate() }
+                weight.dequantize(rows: start..<end, into: panel)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                            Int32(rows), Int32(end - start), Int32(inFeatures),
+                            1, input.base, Int32(inFeatures), panel, Int32(inFeatures),
+                            accumulate ? 1 : 0, output.base + start, Int32(outFeatures))
+            }
         }
     }
 
