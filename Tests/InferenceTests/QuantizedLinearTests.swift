@@ -71,4 +71,15 @@ final class QuantizedLinearTests: XCTestCase {
             XCTAssertTrue(text.contains("blk.0.attn_q.weight") && text.contains("IQ4_NL"), text)
         }
     }
+
+    func testRowsIntoMatchesTheAllocatingReaderAndChecksBounds() throws {
+        let (file, matrix) = try Self.matrix(.q4_K, rows: 6, seed: 3)
+        let all = try file.dequantize(matrix.tensor)
+        var rows = [Float](repeating: .nan, count: 2 * Self.columns)
+        try rows.withUnsafeMutableBufferPointer { try file.dequantizeRows(of: matrix.tensor, 3..<5, into: $0.baseAddress!) }
+        XCTAssertEqual(rows, Array(all[(3 * Self.columns)..<(5 * Self.columns)]))
+        XCTAssertThrowsError(try rows.withUnsafeMutableBufferPointer {
+            try file.dequantizeRows(of: matrix.tensor, 5..<7, into: $0.baseAddress!)
+        }) { error in XCTAssertTrue("\(error)".contains("'w'"), "\(error)") }
+    }
 }
