@@ -1,11 +1,13 @@
-/// Converts ggml tensor bytes to `Float` for F32, F16, BF16, Q4_0, Q4_1, Q8_0, Q4_K and Q6_K.
+/// Converts ggml tensor bytes to `Float` for F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K,
+/// Q3_K, Q4_K, Q5_K and Q6_K (the types behind llama.cpp's Q4_K_M / Q5_K_M / Q8_0 mixes).
 ///
 /// Results are bit-identical to ggml's reference `dequantize_row_*` and to
 /// `gguf.quants.dequantize` of the `gguf` Python package (see `DequantizeKernels`).
 /// Throughput is a few hundred million elements per second per core in release builds.
 public enum GGMLDequantizer {
     /// The types this dequantiser converts, in the order error messages list them.
-    public static let supportedTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q4_K, .q6_K]
+    public static let supportedTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1,
+                                                     .q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
 
     /// Dequantises `elementCount` elements of `type` from `bytes` into `output[0..<elementCount]`.
     ///
@@ -37,7 +39,12 @@ public enum GGMLDequantizer {
         case .q4_0: DequantizeKernels.q4_0(src, dst, blocks: blocks)
         case .q4_1: DequantizeKernels.q4_1(src, dst, blocks: blocks)
         case .q8_0: DequantizeKernels.q8_0(src, dst, blocks: blocks)
+        case .q5_0: DequantizeKernels.q5_0(src, dst, blocks: blocks)
+        case .q5_1: DequantizeKernels.q5_1(src, dst, blocks: blocks)
+        case .q2_K: DequantizeKernels.q2_K(src, dst, blocks: blocks)
+        case .q3_K: DequantizeKernels.q3_K(src, dst, blocks: blocks)
         case .q4_K: DequantizeKernels.q4_K(src, dst, blocks: blocks)
+        case .q5_K: DequantizeKernels.q5_K(src, dst, blocks: blocks)
         case .q6_K: DequantizeKernels.q6_K(src, dst, blocks: blocks)
         default: throw GGUFError.unsupportedTensorType(tensor: context, type: type)
         }

@@ -29,9 +29,9 @@ extension LlamaModel {
         RMSNorm.apply(w.residual, rows: length, width: model, weight: weights.attentionNorm,
                       epsilon: c.rmsNormEpsilon, into: w.normed)
         e.emit(.attentionNormalized, layer: layer, shape: [length, model], w.normed)
-        Linear.apply(w.normed, rows: length, inFeatures: model, weight: weights.query, outFeatures: c.queryWidth, into: w.query)
-        Linear.apply(w.normed, rows: length, inFeatures: model, weight: weights.key, outFeatures: c.keyValueWidth, into: w.key)
-        Linear.apply(w.normed, rows: length, inFeatures: model, weight: weights.value, outFeatures: c.keyValueWidth, into: w.value)
+        Linear.apply(w.normed, rows: length, inFeatures: model, weights: self.weights, layer: layer, tensor: .query, outFeatures: c.queryWidth, into: w.query)
+        Linear.apply(w.normed, rows: length, inFeatures: model, weights: self.weights, layer: layer, tensor: .key, outFeatures: c.keyValueWidth, into: w.key)
+        Linear.apply(w.normed, rows: length, inFeatures: model, weights: self.weights, layer: layer, tensor: .value, outFeatures: c.keyValueWidth, into: w.value)
         if let bias = weights.queryKeyValueBias {
             LlamaAttentionBias.add(bias.query, to: w.query, rows: length)
             LlamaAttentionBias.add(bias.key, to: w.key, rows: length)
@@ -64,7 +64,7 @@ extension LlamaModel {
                                shape: context.shape, plan: context.plan, tiling: tiling)
         }
         e.emit(.z, layer: layer, shape: queryShape, z)
-        projectAndAdd(z, rows: length, inFeatures: c.queryWidth, weight: weights.attentionOutput,
+        projectAndAdd(z, rows: length, inFeatures: c.queryWidth, tensor: .attentionOutput,
                       residual: w.residual, hook: .attentionOut, layer: layer, emitter: e)
         e.emit(.residualMid, layer: layer, shape: [length, model], w.residual)
 
@@ -78,7 +78,7 @@ extension LlamaModel {
     /// SwiGLU MLP in chunks of `w.mlpRows` positions, added onto the residual. Hook tensors of
     /// width d_mlp are assembled over the chunks only when selected.
     private func runMLP(_ layer: Int, _ w: Workspace, _ e: HookEmitter) {
-        let c = configuration, weights = self.weights.layers[layer]
+        let c = configuration
         let length = w.length, model = c.embeddingSize, hidden = c.feedForwardSize
         let pre = OptionalBuffer(e.wants(.mlpPre, layer: layer), count: length * hidden)
         let preLinear = OptionalBuffer(e.wants(.mlpPreLinear, layer: layer), count: length * hidden)
@@ -89,18 +89,18 @@ extension LlamaModel {
         for start in stride(from: 0, to: length, by: w.mlpRows) {
             let rows = min(w.mlpRows, length - start)
             let input = w.normed + start * model
-            Linear.apply(input, rows: rows, inFeatures: model, weight: weights.gate, outFeatures: hidden, into: w.gate)
-            Linear.apply(input, rows: rows, inFeatures: model, weight: weights.up, outFeatures: hidden, into: w.up)
+            Linear.apply(input, rows: rows, inFeatures: model, weights: self.weights, layer: layer, tensor: .gate, outFeatures: hidden, into: w.gate)
+            Linear.apply(input, rows: rows, inFeatures: model, weights: self.weights, layer: layer, tensor: .up, outFeatures: hidden, into: w.up)
             pre.pointer?.advanced(by: start * hidden).update(from: w.gate, count: rows * hidden)
             preLinear.pointer?.advanced(by: start * hidden).update(from: w.up, count: rows * hidden)
             VectorMath.swiGLU(gate: w.gate, up: w.up, count: rows * hidden)
             post.pointer?.advanced(by: start * hidden).update(from: w.gate, count: rows * hidden)
             let residual = w.residual + start * model
             if let out = out.pointer?.advanced(by: start * model) {
-                Linear.apply(w.gate, rows: rows, inFeatures: hidden, weight: weights.down, outFeatures: model, into: out)
+                Linear.apply(w.gate, rows: rows, inFeatures: hidden, weights: self.weights, layer: layer, tensor: .down, outFeatures: model, into: out)
                 for i in 0..<(rows * model) { residual[i] += out[i] }
             } else {
-                Linear.apply(w.gate, rows: rows, inFeatures: hidden, weight: weights.down, outFeatures: model,
+                Linear.apply(w.gate, rows: rows, inFeatures: hidden, weights: self.weights, layer: layer, tensor: .down, outFeatures: model,
                              into: residual, accumulate: true)
             }
         }
@@ -111,16 +111,16 @@ extension LlamaModel {
     }
 
     /// residual += x·Wᵀ; through a temporary (emitted as `hook`) only when that hook is selected.
-    private func projectAndAdd(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, weight: [Float],
+    private func projectAndAdd(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, tensor: LlamaLayerTensor,
                                residual: UnsafeMutablePointer<Float>, hook: HookPoint, layer: Int, emitter: HookEmitter) {
         let model = configuration.embeddingSize
         guard emitter.wants(hook, layer: layer) else {
-            Linear.apply(x, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: model, into: residual, accumulate: true)
+            Linear.apply(x, rows: rows, inFeatures: inFeatures, weights: weights, layer: layer, tensor: tensor, outFeatures: model, into: residual, accumulate: true)
             return
         }
         let temporary = UnsafeMutablePointer<Float>.allocate(capacity: rows * model)
         defer { temporary.deallocate() }
-        Linear.apply(x, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: model, into: temporary)
+        Linear.apply(x, rows: rows, inFeatures: inFeatures, weights: weights, layer: layer, tensor: tensor, outFeatures: model, into: temporary)
         emitter.emit(hook, layer: layer, shape: [rows, model], temporary)
         for i in 0..<(rows * model) { residual[i] += temporary[i] }
     }

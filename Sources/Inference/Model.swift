@@ -120,11 +120,8 @@ public struct LlamaModel: Sendable {
     /// Copies token_embd rows into the residual stream [L, d_model].
     private func embed(_ tokens: [Int32], into residual: UnsafeMutablePointer<Float>) {
         let width = configuration.embeddingSize
-        weights.tokenEmbedding.withUnsafeBufferPointer { table in
-            for (position, token) in tokens.enumerated() {
-                let source = table[Int(token) * width..<(Int(token) + 1) * width]
-                _ = UnsafeMutableBufferPointer(start: residual + position * width, count: width).update(fromContentsOf: source)
-            }
+        for (position, token) in tokens.enumerated() {
+            weights.embeddingRow(Int(token), into: residual + position * width)
         }
     }
 

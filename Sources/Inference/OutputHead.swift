@@ -45,8 +45,12 @@ extension LlamaModel {
         let shared = SharedOutputState(scratch: scratch, states: states, targetLogits: targetLogits)
         let workers = ProcessInfo.processInfo.activeProcessorCount
 
+        let quantized = weights.quantizedOutputProjection
+        // Quantized: one [vocabularySliceRows, d_model] float panel, refilled per slice.
+        let panel = quantized.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: sliceRows * model) }
+        defer { panel?.deallocate() }
         weights.outputProjection.withUnsafeBufferPointer { projection in
-            guard let projection = projection.baseAddress else { return }
+            guard let projection = panel.map({ UnsafePointer($0) }) ?? projection.baseAddress else { return }
             for blockStart in stride(from: 0, to: needed.count, by: blockRows) {
                 let block = Array(needed[blockStart..<min(needed.count, blockStart + blockRows)])
                 for (k, row) in block.enumerated() {
@@ -56,7 +60,9 @@ extension LlamaModel {
                 let parts = min(block.count, 4 * workers)
                 for sliceStart in stride(from: 0, to: vocabulary, by: sliceRows) {
                     let slice = sliceStart..<min(vocabulary, sliceStart + sliceRows)
-                    Linear.apply(input, rows: block.count, inFeatures: model, weight: projection + sliceStart * model,
+                    if let quantized, let panel { quantized.dequantize(rows: slice, into: panel) }
+                    let offset = quantized == nil ? sliceStart * model : 0
+                    Linear.apply(input, rows: block.count, inFeatures: model, weight: projection + offset,
                                  outFeatures: slice.count, into: scratch)
                     DispatchQueue.concurrentPerform(iterations: parts) { part in
                         for k in (part * block.count / parts)..<((part + 1) * block.count / parts) {

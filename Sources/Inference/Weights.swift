@@ -67,24 +67,39 @@ public struct LlamaWeights: Sendable {
     public let outputNorm: [Float]
     /// `output.weight`, [V, d_model]; nil when the configuration has a tied output.
     public let output: [Float]?
+    /// The matrices kept in their GGUF encoding (`WeightStorage.quantized`); their float32
+    /// arrays above are empty. `.none` on the float32 path.
+    public let quantized: QuantizedWeights
 
     /// Validates every shape against `configuration`; throws `InferenceError.tensorShapeMismatch`
     /// naming the GGUF tensor, `layerCountMismatch`, or `invalidConfiguration` when `output` is
-    /// given for a tied model (or missing for an untied one).
+    /// given for a tied model (or missing for an untied one). A matrix in `quantized` must have
+    /// an empty float32 array and the [rows, columns] of the float32 shape.
     public init(configuration c: LlamaConfiguration, tokenEmbedding: [Float], layers: [LlamaLayerWeights],
-                outputNorm: [Float], output: [Float]?) throws {
-        func check(_ values: [Float], _ name: String, _ shape: [Int]) throws {
+                outputNorm: [Float], output: [Float]?, quantized: QuantizedWeights = .none) throws {
+        func check(_ values: [Float], _ name: String, _ shape: [Int], _ matrix: QuantizedMatrix? = nil) throws {
+            if let matrix {
+                guard values.isEmpty, [matrix.rows, matrix.columns] == shape else {
+                    throw InferenceError.tensorShapeMismatch(name: name, count: values.count + matrix.rows * matrix.columns,
+                                                             expectedShape: shape)
+                }
+                return
+            }
             guard values.count == shape.reduce(1, *) else {
                 throw InferenceError.tensorShapeMismatch(name: name, count: values.count, expectedShape: shape)
             }
         }
-        try check(tokenEmbedding, LlamaGlobalTensor.tokenEmbedding.ggufName, LlamaGlobalTensor.tokenEmbedding.shape(c))
+        try check(tokenEmbedding, LlamaGlobalTensor.tokenEmbedding.ggufName, LlamaGlobalTensor.tokenEmbedding.shape(c),
+                  quantized.tokenEmbedding)
         guard layers.count == c.layerCount else {
             throw InferenceError.layerCountMismatch(count: layers.count, expected: c.layerCount)
         }
+        guard quantized.layers.isEmpty || quantized.layers.count == c.layerCount else {
+            throw InferenceError.layerCountMismatch(count: quantized.layers.count, expected: c.layerCount)
+        }
         for (index, layer) in layers.enumerated() {
             for tensor in LlamaLayerTensor.allCases {
-                try check(layer[tensor], tensor.ggufName(layer: index), tensor.shape(c))
+                try check(layer[tensor], tensor.ggufName(layer: index), tensor.shape(c), quantized.matrix(index, tensor))
             }
             try LlamaAttentionBias.check(layer.queryKeyValueBias, layer: index, configuration: c)
         }
@@ -96,7 +111,7 @@ public struct LlamaWeights: Sendable {
         case (false, .none):
             throw InferenceError.tensorShapeMismatch(name: "output.weight", count: 0, expectedShape: LlamaGlobalTensor.output.shape(c))
         case let (false, .some(values)):
-            try check(values, LlamaGlobalTensor.output.ggufName, LlamaGlobalTensor.output.shape(c))
+            try check(values, LlamaGlobalTensor.output.ggufName, LlamaGlobalTensor.output.shape(c), quantized.output)
         case (true, .none):
             break
         }
@@ -105,6 +120,7 @@ public struct LlamaWeights: Sendable {
         self.layers = layers
         self.outputNorm = outputNorm
         self.output = output
+        self.quantized = quantized
     }
 
     /// The [V, d_model] matrix that maps the final normalised residual to logits.
@@ -129,5 +145,6 @@ public struct LlamaWeights: Sendable {
         }
         try scan(outputNorm, LlamaGlobalTensor.outputNorm.ggufName)
         if let output { try scan(output, LlamaGlobalTensor.output.ggufName) }
+        for matrix in quantized.all { try matrix.checkFinite() }
     }
 }

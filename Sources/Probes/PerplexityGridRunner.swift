@@ -129,7 +129,8 @@ public struct CellSkip: Error, Equatable, Sendable {
 /// sizes before anything is allocated (float32 = 4 bytes):
 /// ```
 /// activations  = 4·L·(d_model + max(d_model, H·d_head) + H·d_head + 2·H_kv·d_head)
-/// MLP chunk    = 4·2·min(L, 256)·d_mlp
+/// MLP chunk    = 4·2·min(L, 1024)·d_mlp                (256 rows float32, 1024 quantized)
+/// panels       = 4·2048·d_model + 512 KiB                (quantized weights widened per tile)
 /// attention    = 4·cores·(G·128)·(2·d_head + 256)        (per-worker tiles, G = H/H_kv)
 /// output head  = 4·min(L, 2048)·(d_model + 2048) + 16·L  (projection block + NLL/targets)
 /// per-token    = 16·L                                    (NLL, position, window of the cell)
@@ -139,7 +140,8 @@ public enum ForwardMemory {
     public static func estimate(_ c: LlamaConfiguration, contextLength length: Int) -> Int {
         let (model, query, keyValue) = (c.embeddingSize, c.queryWidth, c.keyValueWidth)
         let activations = 4 * length * (model + max(model, query) + query + 2 * keyValue)
-        let mlp = 4 * 2 * min(length, 256) * c.feedForwardSize
+        let mlp = 4 * 2 * min(length, LlamaGGUFLoader.quantizedMLPChunkRows) * c.feedForwardSize
+            + 4 * 2048 * model + 512 * 1024
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let attention = 4 * cores * (c.groupSize * 128) * (2 * c.headDimension + 256)
         let output = 4 * min(length, 2048) * (model + 2048) + 16 * length
@@ -147,14 +149,10 @@ public enum ForwardMemory {
     }
 
     /// The memory this process may use (physical memory, or a smaller cgroup limit such as a
-    /// Slurm job's `--mem`) minus the float32 weights already resident, bytes.
+    /// Slurm job's `--mem`) minus the weights already resident (float32 arrays and mapped
+    /// quantized matrices, `LlamaWeights.residentBytes`), bytes.
     public static func available(weights: LlamaWeights) -> Int {
-        let parameters = weights.tokenEmbedding.count + weights.outputNorm.count + (weights.output?.count ?? 0)
-            + weights.layers.reduce(0) { total, layer in
-                total + LlamaLayerTensor.allCases.reduce(0) { $0 + layer[$1].count }
-                    + (layer.queryKeyValueBias.map { $0.query.count + $0.key.count + $0.value.count } ?? 0)
-            }
-        return max(0, processLimit() - 4 * parameters)
+        max(0, processLimit() - weights.residentBytes)
     }
 
     /// min(physical memory, cgroup v2 `memory.max`, cgroup v1 `memory.limit_in_bytes`), bytes.

@@ -30,13 +30,16 @@ public struct ProbeContext: Sendable {
     /// Builds the tokenizer and the model from an opened GGUF. Throws `ProbeError.invalidModel`
     /// (tokenizer or weights unusable, including a NaN or ±inf weight, named by tensor and index) or `.invalidModelMetadata` (a declared scaling the engine
     /// cannot apply), each naming the file and, where there is one, the metadata key.
-    public init(file: GGUFFile, path: String, threads: Int? = nil) throws {
+    ///
+    /// `weights` chooses how the model holds its matrices: `.float32` (default) dequantises them
+    /// at load, `.quantized` keeps them in their GGUF encoding (memory-mapped, widened per tile).
+    public init(file: GGUFFile, path: String, threads: Int? = nil, weights: WeightStorage = .float32) throws {
         modelPath = path
         self.file = file
         self.threads = threads
         do {
             tokenizer = try BPETokenizer(vocabulary: BPEVocabulary(gguf: file))
-            model = try LlamaGGUFLoader.model(file)
+            model = try LlamaGGUFLoader.model(file, storage: weights)
             // NaN or ±inf weights would make every result NaN (or be silently dropped by the
             // attention softmax): refuse them here, naming the tensor.
             try model.weights.checkFinite()

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
+import Inference
 import Probes
+
+extension WeightStorage: ExpressibleByArgument {}
 
 /// MODEL.gguf and --threads, shared by `score` and every probe: opens the GGUF and builds the
 /// `ProbeContext` (tokenizer, model, declared scaling).
@@ -11,6 +14,9 @@ struct GGUFModelOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "OpenBLAS threads (default: all cores).")
     var threads: Int?
 
+    @Option(help: "How weights are held: float32 (dequantised at load, default) or quantized (kept in the GGUF encoding, memory-mapped, widened per tile; about the file's size in memory).")
+    var weights: WeightStorage = .float32
+
     func validate() throws {
         if let threads, !(1...256).contains(threads) { throw ValidationError("invalid --threads \(threads): allowed 1...256") }
     }
@@ -18,6 +24,6 @@ struct GGUFModelOptions: ParsableArguments {
     /// Opens the model: missing/unreadable 66, malformed 65 (the message names the file and key).
     func context() throws -> ProbeContext {
         let file = try ModelFile.open(model)
-        return try ProbeFailure.call { try ProbeContext(file: file, path: model, threads: threads) }
+        return try ProbeFailure.call { try ProbeContext(file: file, path: model, threads: threads, weights: weights) }
     }
 }

@@ -1,0 +1,85 @@
+import Foundation
+import GGUF
+@testable import Inference
+import XCTest
+
+/// `Linear.apply` on a `QuantizedMatrix` (per-tile dequantisation + sgemm) against an independent
+/// reference: the whole matrix dequantised by `GGUFFile.dequantize` (itself checked against
+/// gguf-py in GGUFTests) and the product summed in Double.
+///
+/// Tolerance: sgemm sums the `n` products x·w in float32 in some order; the standard bound on the
+/// error of such a sum is γₙ·Σ|x_i·w_i| with γₙ ≈ n·u, u = 2⁻²⁴. The test allows n·ε·Σ|x·w|
+/// (ε = 2⁻²³ = 2u), symmetric, plus the float32 rounding of the reference itself.
+final class QuantizedLinearTests: XCTestCase {
+    static let columns = 256   // a multiple of every block size (256 for the k-quants)
+
+    static func matrix(_ type: GGMLType, rows: Int, seed: UInt64) throws -> (GGUFFile, QuantizedMatrix) {
+        var seed = seed
+        var writer = try GGUFWriter()
+        try QuantizedBlocks.add(&writer, "w", type, rows: rows, columns: columns, seed: &seed)
+        let file = try GGUFFile(bytes: writer.serialized())
+        return (file, try QuantizedMatrix(file: file, tensor: try file.tensor(named: "w")))
+    }
+
+    func testEveryDequantisableTypeMatchesDequantiseThenMultiply() throws {
+        // 1100 output rows: three panels at in = 256 (512 + 512 + 76 rows), so tile edges are covered.
+        let rows = 5, out = 1100, n = Self.columns
+        for type in GGMLDequantizer.supportedTypes {
+            let (file, matrix) = try Self.matrix(type, rows: out, seed: 7 + UInt64(type.rawValue))
+            let dense = try file.dequantize(matrix.tensor)
+            var seed: UInt64 = 99
+            let x = TinyValues.values(rows * n, seed: &seed, scale: 1)
+            let start = TinyValues.values(rows * out, seed: &seed, scale: 1)
+            for accumulate in [false, true] {
+                var y = start
+                x.withUnsafeBufferPointer { xp in
+                    y.withUnsafeMutableBufferPointer { yp in
+                        Linear.apply(xp.baseAddress!, rows: rows, inFeatures: n, weight: matrix, outFeatures: out,
+                                     into: yp.baseAddress!, accumulate: accumulate)
+                    }
+                }
+                var worst = 0.0
+                for r in 0..<rows {
+                    for o in 0..<out {
+                        var sum = accumulate ? Double(start[r * out + o]) : 0, magnitude = abs(sum)
+                        for i in 0..<n {
+                            let p = Double(x[r * n + i]) * Double(dense[o * n + i])
+                            sum += p
+                            magnitude += abs(p)
+                        }
+                        let bound = Double(n + 1) * Double(Float.ulpOfOne) * magnitude + Double(Float.ulpOfOne) * abs(sum)
+                        let error = abs(Double(y[r * out + o]) - sum)
+                        worst = max(worst, error / max(bound, .leastNormalMagnitude))
+                        if error > bound {
+                            XCTFail("\(type) accumulate=\(accumulate) y[\(r), \(o)] = \(y[r * out + o]), reference \(sum), bound \(bound)")
+                            return
+                        }
+                    }
+                }
+                XCTAssertLessThanOrEqual(worst, 1, "\(type)")
+            }
+        }
+    }
+
+    func testUnsupportedTypeIsAnErrorNamingTensorAndType() throws {
+        var writer = try GGUFWriter()
+        try writer.addTensor(name: "blk.0.attn_q.weight", type: .iq4_nl, dimensions: [32, 2],
+                             rawBytes: [UInt8](repeating: 0, count: 2 * GGMLType.iq4_nl.typeSize))
+        let file = try GGUFFile(bytes: writer.serialized())
+        XCTAssertThrowsError(try QuantizedMatrix(file: file, tensor: try file.tensor(named: "blk.0.attn_q.weight"))) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("blk.0.attn_q.weight") && text.contains("IQ4_NL"), text)
+        }
+    }
+
+    func testRowsIntoMatchesTheAllocatingReaderAndChecksBounds() throws {
+        let (file, matrix) = try Self.matrix(.q4_K, rows: 6, seed: 3)
+        let all = try file.dequantize(matrix.tensor)
+        var rows = [Float](repeating: .nan, count: 2 * Self.columns)
+        try rows.withUnsafeMutableBufferPointer { try file.dequantizeRows(of: matrix.tensor, 3..<5, into: $0.baseAddress!) }
+        XCTAssertEqual(rows, Array(all[(3 * Self.columns)..<(5 * Self.columns)]))
+        XCTAssertThrowsError(try rows.withUnsafeMutableBufferPointer {
+            try file.dequantizeRows(of: matrix.tensor, 5..<7, into: $0.baseAddress!)
+        }) { error in XCTAssertTrue("\(error)".contains("'w'"), "\(error)") }
+    }
+}
