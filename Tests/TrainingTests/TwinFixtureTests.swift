@@ -64,14 +64,16 @@ final class TwinFixtureTests: XCTestCase {
     }
 
     static func maskedBound(_ context: ProbeContext, tokens: [Int32]) throws -> MaskedDiffusionSummary {
-        let options = try MaskedDiffusionOptions(samples: 8, seed: 1, rule: .bernoulli, maskTokenID: ByteVocabulary.mask)
+        // LLaDA's stratified exact counts: sample i is the mean CE over its l_i masked tokens, so
+        // the estimate has little Monte Carlo noise (Bernoulli masks with 1/t weights are heavy-tailed).
+        let options = try MaskedDiffusionOptions(samples: 8, seed: 1, rule: .exactCount, maskTokenID: ByteVocabulary.mask)
         let probe = MaskedDiffusionProbe(model: context.model, frequencies: try context.frequencies(context.declaredScaling),
                                          scoring: try ScoringProtocol(contextLength: 128, maximumWindows: 4, attention: .bidirectional),
                                          options: options)
         return try probe.run(tokens: tokens, bos: nil)
     }
 
-    /// Masked-diffusion bound on held-out text (4 windows × 128 tokens × 8 masks): the trained
+    /// Masked-diffusion bound on held-out text (4 windows × 128 tokens × 8 exact-count masks): the trained
     /// llada twin must beat the unigram reference (3.37 nats, itself ~2.2 nats below ln 259) and
     /// the untrained model by > 1.5 nats, and the untrained model must sit at ln 259 (near-uniform
     /// logits) within its Monte Carlo error.
@@ -84,10 +86,12 @@ final class TwinFixtureTests: XCTestCase {
         let trained = try Self.maskedBound(context, tokens: tokens)
         let initial = try Self.maskedBound(try Self.untrained(like: context, objective: .maskedDiffusion), tokens: tokens)
         XCTAssertTrue(trained.meanNLL.isFinite)
-        // The 1/t weights make the Monte Carlo bound heavy-tailed: compare within 3 standard errors
-        // (+0.05 for the 0.02-scale logit noise, which moves the exact CE by ≪ 0.05 nats).
-        let initialError = try XCTUnwrap(initial.standardError)
-        XCTAssertEqual(initial.meanNLL, Self.uniform, accuracy: 3 * initialError + 0.05, "untrained ≈ uniform (SE \(initialError))")
+        print("llada twin, masked-diffusion bound on held-out text: trained \(trained.meanNLL) ± \(trained.standardError ?? .nan), "
+              + "untrained \(initial.meanNLL) ± \(initial.standardError ?? .nan), unigram \(unigram), uniform \(Self.uniform) nats/token")
+        // Exact counts: every sample is a mean of per-token CEs of near-uniform logits; the logit
+        // noise of N(0, 0.02²) weights (std s) raises the expected CE by ≈ s²/2, a few hundredths
+        // (measured +0.04 here, −0.02 for the AR twin's chain rule): ±0.1.
+        XCTAssertEqual(initial.meanNLL, Self.uniform, accuracy: 0.1, "untrained ≈ uniform")
         XCTAssertLessThan(trained.meanNLL, unigram, "trained bound \(trained.meanNLL) vs unigram \(unigram)")
         XCTAssertLessThan(trained.meanNLL + 1.5, initial.meanNLL, "trained \(trained.meanNLL) vs untrained \(initial.meanNLL)")
         let error = try XCTUnwrap(trained.standardError)
@@ -106,7 +110,8 @@ final class TwinFixtureTests: XCTestCase {
         }
         let trained = try score(context)
         let initial = try score(try Self.untrained(like: context, objective: .ar))
-        XCTAssertEqual(initial, Self.uniform, accuracy: 0.05, "exact NLL of near-uniform logits (0.02-scale noise)")
+        print("AR twin, chain rule on held-out text: trained \(trained), untrained \(initial) nats/token")
+        XCTAssertEqual(initial, Self.uniform, accuracy: 0.1, "exact NLL of near-uniform logits (see above)")
         XCTAssertLessThan(trained, try Self.unigramCrossEntropy(), "trained chain rule \(trained)")
         XCTAssertLessThan(trained + 1.5, initial)
     }
