@@ -6,21 +6,13 @@ import XCTest
 /// `probe attention`: exactly the documented JSON keys, signed bins under bidirectional
 /// attention, an archive with the documented coordinates, and bad input refused with the README
 /// exit codes and no output file left.
-final class CLIAttentionProbeTests: XCTestCase {
-    private var directory: URL!
-    private var model: String!
+final class CLIAttentionProbeTests: TinyModelCLITestCase {
     private var text: String!
 
     override func setUpWithError() throws {
-        directory = try CLI.temporaryDirectory()
-        model = directory.appendingPathComponent("tiny.gguf").path
-        try Data(TinyModel.gguf()).write(to: URL(fileURLWithPath: model))
+        try super.setUpWithError()
         text = directory.appendingPathComponent("text.txt").path
         try Data(String(repeating: "where attention goes. ", count: 6).utf8).write(to: URL(fileURLWithPath: text))  // 132 tokens
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
     }
 
     func testJSONKeysBinsAndArchive() throws {

@@ -6,19 +6,7 @@ import XCTest
 /// `generate` through the binary on the tiny random model (byte-level vocabulary, so token id k
 /// is byte k): JSON keys, consistency of greedy prefixes, seeded sampling, the EOS stop, and
 /// every bad input with its README exit code.
-final class CLIGenerateTests: XCTestCase {
-    private var directory: URL!
-    private var model: String!
-
-    override func setUpWithError() throws {
-        directory = try CLI.temporaryDirectory()
-        model = directory.appendingPathComponent("tiny.gguf").path
-        try Data(TinyModel.gguf()).write(to: URL(fileURLWithPath: model))
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
+final class CLIGenerateTests: TinyModelCLITestCase {
 
     private func generate(_ arguments: [String], model: String? = nil) throws -> [String: Any] {
         let result = try CLI.run(["generate", model ?? self.model] + arguments + ["--json"])

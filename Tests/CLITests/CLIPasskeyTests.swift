@@ -7,19 +7,7 @@ import XCTest
 /// `probe passkey` through the binary on the tiny model: the JSON the issue specifies, the
 /// archive, the general needle form, a masked-diffusion run, and every bad input of issue 9 §6
 /// with its README exit code and no output file left behind.
-final class CLIPasskeyTests: XCTestCase {
-    private var directory: URL!
-    private var model: String!
-
-    override func setUpWithError() throws {
-        directory = try CLI.temporaryDirectory()
-        model = directory.appendingPathComponent("tiny.gguf").path
-        try Data(TinyModel.gguf()).write(to: URL(fileURLWithPath: model))
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
+final class CLIPasskeyTests: TinyModelCLITestCase {
 
     func testJSONCellsAndArchive() throws {
         let output = directory.appendingPathComponent("passkey.h5").path

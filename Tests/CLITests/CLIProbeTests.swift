@@ -4,21 +4,13 @@ import XCTest
 
 /// `score --json` keeps exactly its keys after moving onto ProbeContext; `probe perplexity --json`
 /// has exactly the documented keys; `--score last:N` scores N targets per window.
-final class CLIProbeTests: XCTestCase {
-    private var directory: URL!
-    private var model: String!
+final class CLIProbeTests: TinyModelCLITestCase {
     private var text: String!
 
     override func setUpWithError() throws {
-        directory = try CLI.temporaryDirectory()
-        model = directory.appendingPathComponent("tiny.gguf").path
-        try Data(TinyModel.gguf()).write(to: URL(fileURLWithPath: model))
+        try super.setUpWithError()
         text = directory.appendingPathComponent("text.txt").path
         try Data(String(repeating: "hello probes. ", count: 10).utf8).write(to: URL(fileURLWithPath: text))  // 140 tokens
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
     }
 
     func testScoreJSONKeysAreUnchanged() throws {

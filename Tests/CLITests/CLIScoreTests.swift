@@ -4,19 +4,7 @@ import XCTest
 
 /// `score`: the documented protocol, JSON keys, HDF5 output and every input error, on a tiny
 /// random model written as GGUF; plus llama.cpp's NLL on the default model when present.
-final class CLIScoreTests: XCTestCase {
-    private var directory: URL!
-    private var model: String!
-
-    override func setUpWithError() throws {
-        directory = try CLI.temporaryDirectory()
-        model = directory.appendingPathComponent("tiny.gguf").path
-        try Data(TinyModel.gguf()).write(to: URL(fileURLWithPath: model))
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
+final class CLIScoreTests: TinyModelCLITestCase {
 
     private func textFile(_ text: String, bytes: [UInt8]? = nil) throws -> String {
         let url = directory.appendingPathComponent("text-\(UUID().uuidString).txt")
