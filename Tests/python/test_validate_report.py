@@ -45,7 +45,8 @@ def test_report_renders_in_chromium(report):
 
 
 def test_empirical_report_draws_nll_by_position(ropescope, tmp_path):
-    """With --model and --text-file the report adds the NLL-by-position figure; it renders too."""
+    """With --model and --text-file the report adds the NLL-by-position, passkey heatmap and local-mass
+    figures; each renders non-blank too."""
     model, text = tmp_path / "tiny.gguf", tmp_path / "text.txt"
     write_tiny_llama(model)
     text.write_text("the quick brown fox jumps over the lazy dog. " * 8, encoding="utf-8")
@@ -53,11 +54,13 @@ def test_empirical_report_draws_nll_by_position(ropescope, tmp_path):
                        "--rope", "linear:factor=2", "--report", tmp_path / "report.html", check=False)
     assert result.returncode in (0, 1), result.stderr
     svgs = check_html((tmp_path / "report.html").read_text(encoding="utf-8"))
+    ids = [s.split('id="', 1)[1].split('"', 1)[0] for s in svgs]
+    assert ids == EXPECTED + ["fig-nll-position", "fig-passkey", "fig-local-mass"]
     if chromium() is None:
         if os.environ.get("ROPESCOPE_REQUIRE_BROWSER") == "1":
             pytest.fail("chromium is not installed")
         pytest.skip("chromium not installed")
-    assert render_figures(svgs, tmp_path) == EXPECTED + ["fig-nll-position"]
+    assert render_figures(svgs, tmp_path) == EXPECTED + ["fig-nll-position", "fig-passkey", "fig-local-mass"]
 
 
 def test_blank_figure_is_caught(tmp_path):
