@@ -49,8 +49,10 @@ def test_empirical_report_draws_nll_by_position(ropescope, tmp_path):
     figures; each renders non-blank too."""
     model, text = tmp_path / "tiny.gguf", tmp_path / "text.txt"
     write_tiny_llama(model)
-    text.write_text("the quick brown fox jumps over the lazy dog. " * 8, encoding="utf-8")
-    result = ropescope("validate", "--model", model, "--target-length", "128", "--text-file", text, "--rope", "yarn:factor=2",
+    text.write_text("the quick brown fox jumps over the lazy dog. " * 24, encoding="utf-8")
+    # 320 → 640 tokens: long enough for the passkey template, so the passkey heatmap is drawn too.
+    result = ropescope("validate", "--model", model, "--train-length", "320", "--target-length", "640", "--text-file", text,
+                       "--rope", "yarn:factor=2",
                        "--rope", "linear:factor=2", "--report", tmp_path / "report.html", check=False)
     assert result.returncode in (0, 1), result.stderr
     svgs = check_html((tmp_path / "report.html").read_text(encoding="utf-8"))
