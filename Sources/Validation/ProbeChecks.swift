@@ -72,14 +72,14 @@ public enum ProbeChecks {
     }
 
     /// Depths and trials of the passkey grid that `budgetSeconds` buys when one trial at both
-    /// lengths costs `trialSeconds`: depths first (1, 3, 5 of 0.1…0.9), then trials up to 4.
+    /// lengths costs `trialSeconds`: depths first (1, 3, 5 of 0.1…0.9), then trials up to 2.
     /// nil when not even one depth × one trial fits.
     public static func passkeyGrid(budgetSeconds: Double, trialSeconds: Double) -> (depths: [Double], trials: Int)? {
         guard trialSeconds > 0, budgetSeconds.isFinite else { return nil }
         let affordable = Int(max(0, min(1000, (budgetSeconds / trialSeconds).rounded(.down))))
         guard affordable >= 1 else { return nil }
         let depths: [Double] = affordable >= 5 ? [0.1, 0.3, 0.5, 0.7, 0.9] : (affordable >= 3 ? [0.1, 0.5, 0.9] : [0.5])
-        return (depths, max(1, min(4, affordable / depths.count)))
+        return (depths, max(1, min(2, affordable / depths.count)))
     }
 
     /// The local window w, tokens: T_train/16 clamped to 1…64.

@@ -59,7 +59,7 @@ final class ProbeCheckTests: XCTestCase {
         XCTAssertNoThrow(try ValidationThresholds(parsing: ["local-mass-increase=-0.05"]))
     }
 
-    /// Depths first (1, 3, 5), then trials up to 4; nothing when one trial does not fit.
+    /// Depths first (1, 3, 5), then trials up to 2; nothing when one trial does not fit.
     func testPasskeyGridScalesWithBudget() {
         XCTAssertNil(ProbeChecks.passkeyGrid(budgetSeconds: 0.9, trialSeconds: 1))
         XCTAssertNil(ProbeChecks.passkeyGrid(budgetSeconds: -5, trialSeconds: 1))
@@ -73,7 +73,7 @@ final class ProbeCheckTests: XCTestCase {
         let five = ProbeChecks.passkeyGrid(budgetSeconds: 12, trialSeconds: 1)
         XCTAssertEqual(five?.depths.count, 5)
         XCTAssertEqual(five?.trials, 2)
-        XCTAssertEqual(ProbeChecks.passkeyGrid(budgetSeconds: 1e300, trialSeconds: 1)?.trials, 4)
+        XCTAssertEqual(ProbeChecks.passkeyGrid(budgetSeconds: 1e300, trialSeconds: 1)?.trials, 2)
         for (budget, trial) in [(2.5, 1.0), (4, 1), (12, 1), (1000, 1), (7.3, 0.4)] {
             let grid = ProbeChecks.passkeyGrid(budgetSeconds: budget, trialSeconds: trial)
             if let grid { XCTAssertLessThanOrEqual(Double(grid.depths.count * grid.trials) * trial, budget, "fits the budget") }
