@@ -100,4 +100,49 @@ enum ReportFigures {
             xAxis: PlotAxis(label: "position in window (tokens)"), yAxis: PlotAxis(label: "mean NLL (nats/token)"),
             series: series, markers: [PlotMarker(.vertical, at: Double(problem.trainLength), label: "T_train")])
     }
+
+    /// Passkey exact-match fraction per candidate × depth (rows) and length (columns), when probed.
+    static func passkey(_ maps: [PasskeyHeatmap], problem: ValidationProblem) -> Heatmap? {
+        guard !maps.isEmpty else { return nil }
+        var rows: [String] = [], values: [[Double?]] = [], logs: [String] = []
+        for map in maps {
+            let columns = map.lengths.count
+            for (k, depth) in map.depths.enumerated() {
+                rows.append("\(map.label), depth \(Markup.number(depth, digits: 2))")
+                let cells = (0..<columns).map { map.exactMatch[k * columns + $0] }
+                values.append(cells.map { $0.isFinite ? $0 : nil })
+                logs.append((0..<columns).map { Markup.number(map.logProbability[k * columns + $0], digits: 3) }.joined(separator: " → "))
+            }
+        }
+        return Heatmap(
+            id: "fig-passkey", title: "Passkey retrieval: exact match by depth and length",
+            description: "Heatmap with one row per candidate and needle depth and two columns: column 0 is the prompt length "
+                + "T_train = \(problem.trainLength), column 1 is T_target = \(problem.targetLength). Colour is the fraction of "
+                + "trials whose greedy answer is the key exactly (blue 0, red 1). Mean log p(key) in nats, T_train → T_target, "
+                + "row by row: " + logs.joined(separator: "; ") + ".",
+            rows: rows, columnLabel: "prompt length: 0 = T_train (\(problem.trainLength)), 1 = T_target (\(problem.targetLength))",
+            values: values, scaleLabel: "exact-match fraction", range: 0...1, centre: 0.5, missingLabel: "not run",
+            columnMarkers: [], lowMeaning: "key not retrieved", highMeaning: "key retrieved")
+    }
+
+    /// Mean local attention mass: the trained run at T_train joined to each candidate at T_target.
+    static func localMass(_ points: [LocalMassPoint], problem: ValidationProblem, window: Int) -> LinePlot? {
+        guard let trained = points.first, points.count > 1 else { return nil }
+        let series = points.dropFirst().enumerated().map { index, point -> PlotSeries in
+            let s = style(index)
+            return PlotSeries(label: point.label, x: [Double(trained.length), Double(point.length)],
+                              y: [trained.localMass, point.localMass], color: s.color, dash: s.dash)
+        }
+        let top = min(1, max(0.05, (points.map(\.localMass).max() ?? 1) * 1.2))
+        return LinePlot(
+            id: "fig-local-mass", title: "Attention local mass (within \(window) tokens): T_train → T_target",
+            description: "Line plot of the mean attention probability within the last \(window) tokens, averaged over layers, "
+                + "heads and query rows, against the window length in tokens: the trained scaling at T_train = "
+                + "\(problem.trainLength) (\(Markup.number(trained.localMass, digits: 4))) joined to each candidate at T_target = "
+                + "\(problem.targetLength) ("
+                + points.dropFirst().map { "\($0.label) \(Markup.number($0.localMass, digits: 4))" }.joined(separator: ", ")
+                + "). A rise means attention shifted toward local tokens.",
+            xAxis: PlotAxis(label: "window length (tokens)"), yAxis: PlotAxis(label: "mean local mass (probability)", range: 0...top),
+            series: series, markers: [PlotMarker(.vertical, at: Double(problem.trainLength), label: "T_train")])
+    }
 }

@@ -9,13 +9,19 @@ public struct ValidationReport {
     public let verdict: ValidationVerdict
     public let notes: [String]
     public let curves: [PositionCurve]
+    /// Passkey grids and local-mass points when those probes ran (empty otherwise).
+    public let passkey: [PasskeyHeatmap]
+    public let localMass: [LocalMassPoint]
     public let title: String
     public let commandLine: String
 
-    public init(verdict: ValidationVerdict, notes: [String], curves: [PositionCurve], title: String, commandLine: String) {
+    public init(verdict: ValidationVerdict, notes: [String], curves: [PositionCurve], passkey: [PasskeyHeatmap] = [],
+                localMass: [LocalMassPoint] = [], title: String, commandLine: String) {
         self.verdict = verdict
         self.notes = notes
         self.curves = curves
+        self.passkey = passkey
+        self.localMass = localMass
         self.title = title
         self.commandLine = commandLine
     }
@@ -23,7 +29,8 @@ public struct ValidationReport {
     /// Ids of the figures the page holds, in order.
     public var figureIDs: [String] {
         ["fig-wavelength", "fig-coverage-causal", "fig-coverage-bidirectional", "fig-envelope"]
-            + (curves.isEmpty ? [] : ["fig-nll-position"])
+            + (curves.isEmpty ? [] : ["fig-nll-position"]) + (passkey.isEmpty ? [] : ["fig-passkey"])
+            + (localMass.count > 1 ? ["fig-local-mass"] : [])
     }
 
     public func html() -> String {
@@ -87,9 +94,20 @@ public struct ValidationReport {
         out += checkSection("late-window-nll", "NLL by position: late-window blow-up",
                             "Within the T_target windows, positions past T_train must not average a higher NLL than "
                                 + "positions [T_train/2, T_train).", figure: nll)
-        out += checkSection("passkey", "Passkey retrieval", "Not available in this build: listed so the verdict says what it did not test.", figure: nil)
+        out += checkSection("passkey", "Passkey retrieval",
+                            "A five-digit key is hidden at a few depths of a filler haystack; prompts of T_train and T_target "
+                                + "tokens are scored under the candidate (the same keys at both lengths). The check compares the "
+                                + "mean teacher-forced log p(key) at T_target with that at T_train (graded, so small models that "
+                                + "rarely retrieve the key exactly still give a signal): the drop must stay within "
+                                + "passkey-logprob-drop nats. Exact-match fractions are drawn and stated.",
+                            figure: ReportFigures.passkey(passkey, problem: p)?.svg())
         out += checkSection("attention-local-mass", "Attention local-mass shift",
-                            "Not available in this build: listed so the verdict says what it did not test.", figure: nil)
+                            "The mean attention probability on the last w = \(ProbeChecks.localWindow(trainLength: p.trainLength)) "
+                                + "tokens (averaged over layers × heads × rows) at T_target under the candidate, against the "
+                                + "trained scaling at T_train; a rise larger than local-mass-increase is the 'local perception' "
+                                + "bias of extended RoPE (attention collapsing onto nearby tokens).",
+                            figure: ReportFigures.localMass(localMass, problem: p,
+                                                            window: ProbeChecks.localWindow(trainLength: p.trainLength))?.svg())
         out += "<section id=\"provenance\">\n<h2>Provenance</h2>\n"
         if !notes.isEmpty { out += "<ul>\n" + notes.map { "<li>\(e($0))</li>\n" }.joined() + "</ul>\n" }
         out += "<p>Command: <code>\(e(commandLine))</code></p>\n<p>Thresholds in force: "

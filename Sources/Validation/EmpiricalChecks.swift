@@ -1,26 +1,26 @@
-/// The empirical checks of issue §2 and their placeholders.
+/// The empirical checks of issue §2.
 ///
 /// `perplexity-at-target` and `late-window-nll` run on the probe engine (`EmpiricalRunner`);
-/// `passkey` and `attention-local-mass` are listed as skipped until their probes exist: a probe
-/// plugs in by returning a `CheckResult` with one of these names.
+/// `passkey` and `attention-local-mass` on the passkey and attention-profile probes
+/// (`ProbeChecks`). A probe plugs in by returning a `CheckResult` with one of these names.
 public enum EmpiricalChecks {
     /// Names in output order.
     public static let names = ["perplexity-at-target", "late-window-nll", "passkey", "attention-local-mass"]
 
     /// Checks without a probe in this build.
-    public static let unavailable: Set<String> = ["passkey", "attention-local-mass"]
+    public static let unavailable: Set<String> = []
 
     /// Unit of each empirical check's value.
     static func unit(_ name: String) -> String {
-        name == "passkey" ? "accuracy" : (name == "attention-local-mass" ? "ratio" : "nats/token")
+        name == "passkey" ? "nats" : (name == "attention-local-mass" ? "probability" : "nats/token")
     }
 
     static func source(_ name: String) -> String {
         switch name {
         case "perplexity-at-target": return "mean NLL of the score protocol (chain-rule) or masked-diffusion bound, Probes"
         case "late-window-nll": return "NLL by window position (PerplexityGridRunner per-token values)"
-        case "passkey": return "passkey retrieval at a depth grid"
-        default: return "attention mass within a local band, before and after scaling"
+        case "passkey": return ProbeChecks.passkeySource
+        default: return ProbeChecks.localMassSource
         }
     }
 

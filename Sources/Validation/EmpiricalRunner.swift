@@ -21,6 +21,10 @@ public struct EmpiricalOutcome: Sendable {
     public let curves: [PositionCurve]
     /// What was scaled down or skipped, and why.
     public let notes: [String]
+    /// Passkey accuracy per candidate that ran (depth × length).
+    public var passkey: [PasskeyHeatmap] = []
+    /// Mean local attention mass: the trained run at T_train first, then each candidate at T_target.
+    public var localMass: [LocalMassPoint] = []
 }
 
 /// Runs `perplexity-at-target` and `late-window-nll` on the probe engine (`PerplexityGridRunner`,
@@ -57,6 +61,9 @@ public struct EmpiricalRunner {
     /// (fewer down to 2 when it does not, more up to 32 once every window of the text is scored).
     public static let maskedSamples = 8
     public static let maskedSampleRange = 2...32
+
+    /// Share of the budget the perplexity windows may use when more than one window fits (causal).
+    public static let perplexityShare = 0.6
 
     /// Seconds of one forward pass of `length` tokens, from a calibration pass of `calibrationLength` that took `seconds`.
     public static func passSeconds(length: Int, calibrationLength: Int, seconds: Double, configuration c: LlamaConfiguration) -> Double {
@@ -119,7 +126,8 @@ public struct EmpiricalRunner {
             samples = Int(fewestPasses)
             runCount = max(1, Int(((spend / fewestPasses - trainPass) / targetPass).rounded(.down)))
         } else if masked == nil {
-            windows = min(available, Int(slots.rounded(.down)))
+            // At most 60% of the budget on windows: the rest buys the passkey and attention probes.
+            windows = max(1, min(available, Int((Self.perplexityShare * slots).rounded(.down))))
         } else {
             // Samples first up to the default, then windows, then samples again up to the maximum.
             samples = min(Self.maskedSamples, Int(slots.rounded(.down)))
@@ -173,7 +181,17 @@ public struct EmpiricalRunner {
         for candidate in skipped {
             checks[candidate.spec] = EmpiricalChecks.skipped(reason: "budget: not run (best-ranked candidates first)")
         }
-        return EmpiricalOutcome(checks: checks, curves: curves, notes: notes)
+        let probed = running.filter { checks[$0.spec]?.first?.status != .skipped }
+        let left = spend - runCost
+        let probes = try probeChecks(problem: problem, candidates: probed, thresholds: thresholds, seconds: left,
+                                     trainPass: trainPass, targetPass: targetPass, progress: progress)
+        for (spec, results) in probes.checks {
+            checks[spec] = (checks[spec] ?? []).map { check in results.first { $0.name == check.name } ?? check }
+        }
+        var outcome = EmpiricalOutcome(checks: checks, curves: curves, notes: notes + probes.notes)
+        outcome.passkey = probes.heatmaps
+        outcome.localMass = probes.localMass
+        return outcome
     }
 
     static func checks(_ summary: GridCellSummary, baseline: GridCellSummary, problem: ValidationProblem,
@@ -198,7 +216,7 @@ public struct EmpiricalRunner {
         guard late.1 > 0, early.1 > 0 else {
             return [perplexity, CheckResult.skipped("late-window-nll", kind: .empirical, unit: "nats/token",
                                                     reason: "skipped: no scored positions past T_train", source: EmpiricalChecks.source("late-window-nll")),
-                    ] + EmpiricalChecks.skipped(reason: "").suffix(2)
+                    ] + EmpiricalChecks.skipped(reason: "not run").suffix(2)
         }
         let (lateMean, earlyMean) = (late.0 / Double(late.1), early.0 / Double(early.1))
         let blowUp = lateMean - earlyMean
@@ -208,7 +226,7 @@ public struct EmpiricalRunner {
             reason: "positions ≥ \(train) average \(AnalyticChecks.fmt(lateMean, 4)) nats/token against "
                 + "\(AnalyticChecks.fmt(earlyMean, 4)) over [\(train / 2), \(train)) of the same windows",
             source: EmpiricalChecks.source("late-window-nll"), preference: .lower)
-        return [perplexity, lateCheck] + EmpiricalChecks.skipped(reason: "").suffix(2)
+        return [perplexity, lateCheck] + EmpiricalChecks.skipped(reason: "not run").suffix(2)
     }
 
     static func curve(_ label: String, _ summary: GridCellSummary, binWidth: Int, length: Int) -> PositionCurve {

@@ -11,6 +11,8 @@ import Foundation
 /// | `feature-rank-loss` | 0 | numerical rank of the position features at T_target ≥ trained − loss |
 /// | `perplexity-increase` | 0.05 nats | mean NLL at T_target − mean NLL at T_train ≤ it |
 /// | `late-window-increase` | 0.1 nats | mean NLL past T_train − mean NLL over (T_train/2, T_train] ≤ it |
+/// | `passkey-logprob-drop` | 1 nat | mean log p(key) at T_train − at T_target ≤ it |
+/// | `local-mass-increase` | 0.1 | mean local attention mass at T_target − at T_train ≤ it |
 public enum ThresholdName: String, CaseIterable, Sendable {
     case outOfRangeSpanRatio = "out-of-range-span-ratio"
     case criticalBoundMargin = "critical-bound-margin"
@@ -19,6 +21,8 @@ public enum ThresholdName: String, CaseIterable, Sendable {
     case featureRankLoss = "feature-rank-loss"
     case perplexityIncrease = "perplexity-increase"
     case lateWindowIncrease = "late-window-increase"
+    case passkeyLogProbabilityDrop = "passkey-logprob-drop"
+    case localMassIncrease = "local-mass-increase"
 
     /// Values a user may set.
     public var allowed: ClosedRange<Double> {
@@ -28,6 +32,8 @@ public enum ThresholdName: String, CaseIterable, Sendable {
         case .highFrequencyRetained: return 0...1
         case .resolvablePairLoss, .featureRankLoss: return 0...1e6
         case .perplexityIncrease, .lateWindowIncrease: return -10...10
+        case .passkeyLogProbabilityDrop: return 0...1e3
+        case .localMassIncrease: return -1...1
         }
     }
 
@@ -41,6 +47,8 @@ public enum ThresholdName: String, CaseIterable, Sendable {
         case .featureRankLoss: return "position-feature rank that may be lost against training (default 0)"
         case .perplexityIncrease: return "largest NLL increase at T_target over T_train, nats/token (default 0.05)"
         case .lateWindowIncrease: return "largest NLL increase past T_train within a target window, nats/token (default 0.1)"
+        case .passkeyLogProbabilityDrop: return "largest drop of the key's mean log-probability from T_train to T_target, nats (default 1)"
+        case .localMassIncrease: return "largest increase of the mean local attention mass at T_target over T_train (default 0.1)"
         }
     }
 }
@@ -90,6 +98,8 @@ public struct ValidationThresholds: Equatable, Sendable {
         case .resolvablePairLoss, .featureRankLoss: return 0
         case .perplexityIncrease: return 0.05
         case .lateWindowIncrease: return 0.1
+        case .passkeyLogProbabilityDrop: return 1
+        case .localMassIncrease: return 0.1
         }
     }
 }

@@ -51,7 +51,7 @@ final class CLIValidateTests: XCTestCase {
         XCTAssertEqual(bound["passed"] as? Bool, false)
         let passkey = try XCTUnwrap(ntkChecks.first { $0["name"] as? String == "passkey" })
         XCTAssert(passkey["passed"] is NSNull)
-        XCTAssertEqual(passkey["reason"] as? String, "skipped: probe not available")
+        XCTAssertEqual(passkey["reason"] as? String, "skipped: no --model and --text-file given")
     }
 
     func testExitOneWhenNoCandidatePasses() throws {
@@ -184,8 +184,27 @@ final class CLIValidateTests: XCTestCase {
                 XCTAssertEqual(check["status"] as? String == "skipped", false, "\(name) ran: \(check)")
                 XCTAssert(check["value"] is Double, "\(check)")
             }
+            // The probe checks ran (budget 5m is ample for a tiny model): value, threshold, graded rule.
+            let local = try XCTUnwrap(checks.first { $0["name"] as? String == "attention-local-mass" })
+            let shift = try XCTUnwrap(local["value"] as? Double, "\(local)")
+            XCTAssert((-1...1).contains(shift), "\(local)")
+            XCTAssertEqual(local["threshold"] as? Double, 0.1)
+            XCTAssertEqual(local["passed"] as? Bool, shift <= 0.1)
+            // A 64-token prompt cannot hold the passkey template: skipped, saying what it needs.
+            let passkey = try XCTUnwrap(checks.first { $0["name"] as? String == "passkey" })
+            XCTAssert(passkey["passed"] is NSNull, "\(passkey)")
+            XCTAssert((passkey["reason"] as? String ?? "").contains("prompt cannot be built"), "\(passkey)")
         }
         let notes = try XCTUnwrap(json["notes"] as? [String])
+        let html = try String(contentsOfFile: path("r.html"), encoding: .utf8)
+        XCTAssert(html.contains("id=\"fig-local-mass\""), "local-mass figure drawn")
+
+        // An override is used by the rule: a local-mass shift of at most −1 cannot hold.
+        let strict = try CLI.run(["validate", "--model", model, "--target-length", "128", "--text-file", text,
+                                  "--rope", "yarn:factor=2", "--budget", "5m", "--json", "--threshold", "local-mass-increase=-1"])
+        XCTAssertEqual(strict.status, 1, strict.stderr)
+        let strictChecks = try XCTUnwrap((try strict.json()["candidates"] as? [[String: Any]])?.first?["checks"] as? [[String: Any]])
+        XCTAssertEqual(strictChecks.first { $0["name"] as? String == "attention-local-mass" }?["passed"] as? Bool, false)
         XCTAssert(notes.contains { $0.contains("T_train = 64") }, "\(notes)")
         XCTAssert(notes.contains { $0.hasPrefix("empirical:") }, "\(notes)")
         XCTAssert(try String(contentsOfFile: path("r.html"), encoding: .utf8).contains("id=\"fig-nll-position\""))
@@ -197,6 +216,36 @@ final class CLIValidateTests: XCTestCase {
         let short = try write("short.txt", "too short")
         let tooShort = try CLI.run(["validate", "--model", model, "--target-length", "128", "--text-file", short])
         XCTAssertEqual(tooShort.status, 65, tooShort.stderr)
+    }
+
+    /// The passkey check on the tiny model at lengths that hold the template (T = 320, T' = 640):
+    /// value = mean log p(key) at T' − at T with the threshold −1 nat, the grid in the notes, the
+    /// heatmap in the report; a strict override fails it unless the key got more probable.
+    func testPasskeyCheckOnTinyModel() throws {
+        let model = path("tiny.gguf")
+        try Data(TinyModel.gguf()).write(to: URL(fileURLWithPath: model))
+        let text = try write("text.txt", String(repeating: "hello validate, the quick brown fox. ", count: 24))
+        let arguments = ["validate", "--model", model, "--train-length", "320", "--target-length", "640", "--text-file", text,
+                         "--rope", "yarn:factor=2", "--budget", "5m", "--json"]
+        let result = try CLI.run(arguments + ["--report", path("r.html")])
+        XCTAssert([0, 1].contains(result.status), result.stderr)
+        let json = try result.json()
+        let checks = try XCTUnwrap((json["candidates"] as? [[String: Any]])?.first?["checks"] as? [[String: Any]])
+        let passkey = try XCTUnwrap(checks.first { $0["name"] as? String == "passkey" })
+        let change = try XCTUnwrap(passkey["value"] as? Double, "\(passkey)")
+        XCTAssert(change.isFinite)
+        XCTAssertEqual(passkey["threshold"] as? Double, -1)
+        XCTAssertEqual(passkey["passed"] as? Bool, change >= -1)
+        XCTAssert((passkey["reason"] as? String ?? "").contains("exact match"), "\(passkey)")
+        let notes = try XCTUnwrap(json["notes"] as? [String])
+        XCTAssert(notes.contains { $0.hasPrefix("passkey:") && $0.contains("depth") }, "\(notes)")
+        XCTAssert(try String(contentsOfFile: path("r.html"), encoding: .utf8).contains("id=\"fig-passkey\""))
+
+        let strict = try CLI.run(arguments + ["--threshold", "passkey-logprob-drop=0"])
+        let strictChecks = try XCTUnwrap((try strict.json()["candidates"] as? [[String: Any]])?.first?["checks"] as? [[String: Any]])
+        let strictPasskey = try XCTUnwrap(strictChecks.first { $0["name"] as? String == "passkey" })
+        XCTAssertEqual(strictPasskey["threshold"] as? Double, 0)
+        XCTAssertEqual(strictPasskey["passed"] as? Bool, try XCTUnwrap(strictPasskey["value"] as? Double) >= 0)
     }
 
     /// Real model (skipped when absent): SmolLM2-135M was trained at 8K, so on windows of 256
@@ -238,6 +287,9 @@ final class CLIValidateTests: XCTestCase {
         let perplexity = try XCTUnwrap(checks.first { $0["name"] as? String == "perplexity-at-target" })
         XCTAssert(perplexity["value"] is Double, "\(perplexity)")
         XCTAssert((perplexity["reason"] as? String ?? "").contains("masked-diffusion bound"), "\(perplexity)")
+        let passkey = try XCTUnwrap(checks.first { $0["name"] as? String == "passkey" })
+        XCTAssert((passkey["reason"] as? String ?? "").contains("causal models only"), "\(passkey)")
+        XCTAssert(checks.first { $0["name"] as? String == "attention-local-mass" }?["value"] is Double, "bidirectional profile ran")
 
         let plain = path("plain.gguf")
         try Data(TinyModel.gguf()).write(to: URL(fileURLWithPath: plain))

@@ -45,19 +45,24 @@ def test_report_renders_in_chromium(report):
 
 
 def test_empirical_report_draws_nll_by_position(ropescope, tmp_path):
-    """With --model and --text-file the report adds the NLL-by-position figure; it renders too."""
+    """With --model and --text-file the report adds the NLL-by-position, passkey heatmap and local-mass
+    figures; each renders non-blank too."""
     model, text = tmp_path / "tiny.gguf", tmp_path / "text.txt"
     write_tiny_llama(model)
-    text.write_text("the quick brown fox jumps over the lazy dog. " * 8, encoding="utf-8")
-    result = ropescope("validate", "--model", model, "--target-length", "128", "--text-file", text, "--rope", "yarn:factor=2",
+    text.write_text("the quick brown fox jumps over the lazy dog. " * 24, encoding="utf-8")
+    # 320 → 640 tokens: long enough for the passkey template, so the passkey heatmap is drawn too.
+    result = ropescope("validate", "--model", model, "--train-length", "320", "--target-length", "640", "--text-file", text,
+                       "--rope", "yarn:factor=2",
                        "--rope", "linear:factor=2", "--report", tmp_path / "report.html", check=False)
     assert result.returncode in (0, 1), result.stderr
     svgs = check_html((tmp_path / "report.html").read_text(encoding="utf-8"))
+    ids = [s.split('id="', 1)[1].split('"', 1)[0] for s in svgs]
+    assert ids == EXPECTED + ["fig-nll-position", "fig-passkey", "fig-local-mass"]
     if chromium() is None:
         if os.environ.get("ROPESCOPE_REQUIRE_BROWSER") == "1":
             pytest.fail("chromium is not installed")
         pytest.skip("chromium not installed")
-    assert render_figures(svgs, tmp_path) == EXPECTED + ["fig-nll-position"]
+    assert render_figures(svgs, tmp_path) == EXPECTED + ["fig-nll-position", "fig-passkey", "fig-local-mass"]
 
 
 def test_blank_figure_is_caught(tmp_path):

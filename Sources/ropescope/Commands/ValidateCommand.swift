@@ -80,11 +80,14 @@ struct ValidateCommand: ParsableCommand {
             Output.progress("\n")
             settings.notes.append(contentsOf: outcome.notes)
             settings.curves = outcome.curves
+            settings.passkey = outcome.passkey
+            settings.localMass = outcome.localMass
             return try ValidationVerdict(problem: settings.problem, candidates: settings.candidates,
                                          thresholds: settings.thresholds, empirical: outcome.checks)
         }
         if let report {
             let html = ValidationReport(verdict: verdict, notes: settings.notes, curves: settings.curves,
+                                        passkey: settings.passkey, localMass: settings.localMass,
                                         title: settings.title, commandLine: ToolInfo.commandLine).html()
             try ReportPath.write(Data(html.utf8), to: report)
         }

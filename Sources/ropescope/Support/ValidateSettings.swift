@@ -18,6 +18,8 @@ final class ValidateSettings {
     let title: String
     var notes: [String]
     var curves: [PositionCurve] = []
+    var passkey: [PasskeyHeatmap] = []
+    var localMass: [LocalMassPoint] = []
 
     private init(problem: ValidationProblem, candidates: [ValidationCandidate], thresholds: ValidationThresholds,
                  empirical: EmpiricalRunner?, empiricalSkipReason: String, title: String, notes: [String]) {
