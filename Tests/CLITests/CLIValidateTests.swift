@@ -258,7 +258,7 @@ final class CLIValidateTests: XCTestCase {
             .appendingPathComponent("Tests/Fixtures/text/sample.txt").path, encoding: .utf8)
         let text = try write("sample.txt", String(sample.prefix(3000)))  // two 256-token windows
         let result = try CLI.run(["validate", "--model", model, "--train-length", "128", "--target-length", "256",
-                                  "--text-file", text, "--rope", "none", "--rope", "linear:factor=2", "--budget", "1h", "--json"])
+                                  "--text-file", text, "--rope", "none", "--rope", "linear:factor=2", "--budget", "1m", "--json"])
         XCTAssert([0, 1].contains(result.status), result.stderr)
         let candidates = try XCTUnwrap(try result.json()["candidates"] as? [[String: Any]])
         func value(_ spec: String, _ name: String) throws -> Double {
