@@ -6,7 +6,7 @@ final class AccessorAndWriterTests: XCTestCase {
     private func file() throws -> GGUFFile {
         var writer = try GGUFWriter()
         for (key, value) in RoundTripTests.everyValue { try writer.addMetadata(key, value) }
-        try writer.addTensor(name: "q5", type: .q5_0, dimensions: [32], rawBytes: [UInt8](repeating: 0, count: 22))
+        try writer.addTensor(name: "iq4", type: .iq4_nl, dimensions: [32], rawBytes: [UInt8](repeating: 0, count: 18))
         try writer.addTensor(name: "i32", type: .i32, dimensions: [2], rawBytes: [1, 0, 0, 0, 2, 0, 0, 0])
         return try GGUFFile(bytes: writer.serialized())
     }
@@ -53,12 +53,15 @@ final class AccessorAndWriterTests: XCTestCase {
 
     func testUnsupportedTypeParsesButDoesNotDequantize() throws {
         let f = try file()
-        let q5 = try f.tensor(named: "q5")
-        XCTAssertEqual(q5.type, .q5_0)
-        XCTAssertEqual([q5.byteSize, q5.elementCount], [22, 32])
-        XCTAssertEqual(try f.rawBytes(of: q5).count, 22)
-        assertGGUFError("Q5_0", mentions: ["unsupported tensor type Q5_0 for tensor q5; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K"],
-                        { try f.dequantize(q5) }) { $0 == .unsupportedTensorType(tensor: "q5", type: .q5_0) }
+        let iq4 = try f.tensor(named: "iq4")
+        XCTAssertEqual(iq4.type, .iq4_nl)
+        XCTAssertEqual([iq4.byteSize, iq4.elementCount], [18, 32])
+        XCTAssertEqual(try f.rawBytes(of: iq4).count, 18)
+        // The message lists exactly the dequantisable types (issue 10's 13), read here independently.
+        let supported = "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K"
+        XCTAssertEqual(Set(GGMLDequantizer.supportedTypes.map(\.description)), Set(supported.components(separatedBy: ", ")))
+        assertGGUFError("IQ4_NL", mentions: ["unsupported tensor type IQ4_NL for tensor iq4; supported:", "Q5_K", "Q6_K"],
+                        { try f.dequantize(iq4) }) { $0 == .unsupportedTensorType(tensor: "iq4", type: .iq4_nl) }
         assertGGUFError("I32", mentions: ["I32", "i32"], { try f.dequantize(tensorNamed: "i32") }) {
             $0 == .unsupportedTensorType(tensor: "i32", type: .i32)
         }
