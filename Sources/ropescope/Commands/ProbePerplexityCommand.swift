@@ -171,7 +171,7 @@ struct ProbePerplexityCommand: ParsableCommand {
         for (index, list) in tokens.enumerated() where list.isEmpty {
             throw Failure.malformedInput("text file '\(texts[index].label)' is empty after tokenisation: nothing to score")
         }
-        let specs = gridSpecs(plan.specs, lengths: plan.lengths, context: context)
+        let specs = GridSpec.axis(plan.specs, lengths: plan.lengths, context: context)
         for (index, spec) in specs.enumerated() {
             if let earlier = specs[..<index].first(where: { $0.label == spec.label }), case let .user(a) = earlier.source,
                case let .user(b) = spec.source {
@@ -232,27 +232,6 @@ struct ProbePerplexityCommand: ParsableCommand {
         } else {
             print(GridReport.table(cells, definition))
         }
-    }
-
-    /// The spec axis: `--rope` specs, else the GGUF's own scaling plus the standard candidates
-    /// when a length exceeds the trained context.
-    private func gridSpecs(_ texts: [String], lengths: [Int], context: ProbeContext) -> [GridSpec] {
-        guard texts.isEmpty else {
-            return texts.map { text in
-                let label = (try? RoPESpec.parse(text, defaults: RoPESpecDefaults(trainLength: context.trainedContextLength)))?
-                    .canonicalSpec ?? text.trimmingCharacters(in: .whitespaces)
-                return GridSpec(label: label, source: .user(text))
-            }
-        }
-        var specs = [GridSpec(label: context.declaredScaling.canonicalSpec, source: .declared)]
-        if let longest = lengths.max(), longest > context.trainedContextLength {
-            let train = context.trainedContextLength
-            specs += GridSpec.candidateMethods.map { method in
-                let label = ["critical-ntk", "diffusion-ntk"].contains(method) ? "\(method):target-length=L" : "\(method):factor=L/\(train)"
-                return GridSpec(label: label, source: .candidate(method))
-            }
-        }
-        return specs
     }
 }
 
