@@ -97,11 +97,78 @@ KERNEL void ropescope_avx2_swiglu(float *gate, const float *up, ptrdiff_t count)
     }
 }
 
+/// Four dot products at once: lane sums of a0…a3 as [Σa0, Σa1, Σa2, Σa3].
+KERNEL static inline __m128 horizontal_sum4(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
+    __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+}
+
+KERNEL void ropescope_avx2_query_key_scores(const float *query, ptrdiff_t rows, ptrdiff_t d, const float *keys,
+                                            ptrdiff_t key_stride, ptrdiff_t count, float *scores) {
+    for (ptrdiff_t r = 0; r < rows; r++) {
+        const float *q = query + r * d;
+        float *line = scores + r * count;
+        ptrdiff_t j = 0;
+        for (; j + 4 <= count; j += 4) {
+            const float *k = keys + j * key_stride;
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            for (ptrdiff_t i = 0; i < d; i += 8) {
+                __m256 qi = _mm256_loadu_ps(q + i);
+                a0 = _mm256_fmadd_ps(qi, _mm256_loadu_ps(k + i), a0);
+                a1 = _mm256_fmadd_ps(qi, _mm256_loadu_ps(k + key_stride + i), a1);
+                a2 = _mm256_fmadd_ps(qi, _mm256_loadu_ps(k + 2 * key_stride + i), a2);
+                a3 = _mm256_fmadd_ps(qi, _mm256_loadu_ps(k + 3 * key_stride + i), a3);
+            }
+            _mm_storeu_ps(line + j, horizontal_sum4(a0, a1, a2, a3));
+        }
+        for (; j < count; j++) {
+            const float *k = keys + j * key_stride;
+            __m256 a = _mm256_setzero_ps();
+            for (ptrdiff_t i = 0; i < d; i += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(k + i), a);
+            line[j] = horizontal_sum(a);
+        }
+    }
+}
+
+KERNEL void ropescope_avx2_weighted_values(const float *weights, ptrdiff_t rows, ptrdiff_t count, const float *values,
+                                           ptrdiff_t value_stride, ptrdiff_t d, float *output) {
+    for (ptrdiff_t r = 0; r < rows; r++) {
+        const float *p = weights + r * count;
+        // 64 output features per pass: eight accumulators stay in registers while j runs.
+        for (ptrdiff_t start = 0; start < d; start += 64) {
+            ptrdiff_t width = d - start < 64 ? d - start : 64;
+            __m256 acc[8];
+            for (int c = 0; c < 8; c++) acc[c] = _mm256_setzero_ps();
+            const float *v = values + start;
+            if (width == 64) {
+                for (ptrdiff_t j = 0; j < count; j++, v += value_stride) {
+                    __m256 pj = _mm256_set1_ps(p[j]);
+                    for (int c = 0; c < 8; c++) acc[c] = _mm256_fmadd_ps(pj, _mm256_loadu_ps(v + 8 * c), acc[c]);
+                }
+            } else {
+                for (ptrdiff_t j = 0; j < count; j++, v += value_stride) {
+                    __m256 pj = _mm256_set1_ps(p[j]);
+                    for (int c = 0; c < width / 8; c++) acc[c] = _mm256_fmadd_ps(pj, _mm256_loadu_ps(v + 8 * c), acc[c]);
+                }
+            }
+            for (int c = 0; c < width / 8; c++) _mm256_storeu_ps(output + r * d + start + 8 * c, acc[c]);
+        }
+    }
+}
+
 #else
 
 int ropescope_vector_kernels_available(void) { return 0; }
 float ropescope_avx2_maximum(const float *x, ptrdiff_t count) { (void)x; (void)count; return NAN; }
 float ropescope_avx2_exponentiate(float *x, ptrdiff_t count, float shift) { (void)x; (void)count; (void)shift; return NAN; }
 void ropescope_avx2_swiglu(float *gate, const float *up, ptrdiff_t count) { (void)gate; (void)up; (void)count; }
+void ropescope_avx2_query_key_scores(const float *query, ptrdiff_t rows, ptrdiff_t d, const float *keys,
+                                     ptrdiff_t key_stride, ptrdiff_t count, float *scores) {
+    (void)query; (void)rows; (void)d; (void)keys; (void)key_stride; (void)count; (void)scores;
+}
+void ropescope_avx2_weighted_values(const float *weights, ptrdiff_t rows, ptrdiff_t count, const float *values,
+                                    ptrdiff_t value_stride, ptrdiff_t d, float *output) {
+    (void)weights; (void)rows; (void)count; (void)values; (void)value_stride; (void)d; (void)output;
+}
 
 #endif

@@ -12,7 +12,7 @@ import Dispatch
 /// of all heads of its GQA group stacked (row = position·group + head in group), as in
 /// `TiledAttention`; the softmax is exact per row (no key tiling), so the scratch is
 /// `group·queryBlock·e` floats per work item (3·32·8192 floats = 3 MiB for SmolLM2 at 8K).
-/// A single decode step (n = 1) is one work item per key/value head.
+/// A single decode step (n = 1) runs `DecodeAttention` (split along the keys) instead.
 enum CachedAttention {
     /// New positions per work item.
     static let queryBlock = 32
@@ -21,6 +21,10 @@ enum CachedAttention {
     /// d_head]; `output`: Z, [n, heads, d_head]. `shape.length` is n.
     static func run(query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
                     output: UnsafeMutablePointer<Float>, start: Int, shape: AttentionShape) {
+        if shape.length == 1 {
+            DecodeAttention.run(query: query, keys: keys, values: values, output: output, keyCount: start + 1, shape: shape)
+            return
+        }
         let blocks = (shape.length + queryBlock - 1) / queryBlock
         let (q, k, v, z) = (SharedPointer(query), SharedPointer(keys), SharedPointer(values), SharedPointer(output))
         withSingleThreadedBLAS {

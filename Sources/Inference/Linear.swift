@@ -28,6 +28,13 @@ enum Linear {
                       weight: UnsafePointer<Float>, outFeatures: Int,
                       into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         guard rows > 0, outFeatures > 0 else { return }
+        if rows == 1 {
+            // One row (a decode step): y = W·x as a matrix-vector product, which streams W once;
+            // OpenBLAS's sgemm would first copy all of W into packed panels.
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(outFeatures), Int32(inFeatures),
+                        1, weight, Int32(inFeatures), x, 1, accumulate ? 1 : 0, y, 1)
+            return
+        }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
                     Int32(rows), Int32(outFeatures), Int32(inFeatures),
                     1, x, Int32(inFeatures), weight, Int32(inFeatures),

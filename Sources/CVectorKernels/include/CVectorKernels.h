@@ -23,4 +23,16 @@ float ropescope_avx2_exponentiate(float *x, ptrdiff_t count, float shift);
 /// gate[i] <- gate[i] / (1 + e^(-gate[i])) * up[i] for i < count (SwiGLU).
 void ropescope_avx2_swiglu(float *gate, const float *up, ptrdiff_t count);
 
+/// Dot products of `rows` query vectors with `count` keys (decode attention):
+///   scores[r·count + j] = Σ_{i<d} query[r·d + i] · keys[j·key_stride + i]
+/// d must be a multiple of 8; the sum over i runs in 8 lanes, then the lanes are added.
+void ropescope_avx2_query_key_scores(const float *query, ptrdiff_t rows, ptrdiff_t d, const float *keys,
+                                     ptrdiff_t key_stride, ptrdiff_t count, float *scores);
+
+/// Probability-weighted value sums (decode attention):
+///   output[r·d + i] = Σ_{j<count} weights[r·count + j] · values[j·value_stride + i]
+/// d must be a multiple of 8; the sum over j runs in order j = 0, 1, … for every (r, i).
+void ropescope_avx2_weighted_values(const float *weights, ptrdiff_t rows, ptrdiff_t count, const float *values,
+                                    ptrdiff_t value_stride, ptrdiff_t d, float *output);
+
 #endif

@@ -1,0 +1,90 @@
+@testable import Inference
+import XCTest
+
+/// One decode step's attention (`DecodeAttention`, split along the keys with a softmax merge)
+/// against a dense softmax in Double.
+///
+/// Tolerance: every output is a convex combination of values in [−1, 1]; float32 scores of
+/// d ≤ 128 products of magnitude ≤ 1 carry ≤ 1e-5 absolute error, the float exp (Cephes, 3 ulps)
+/// and the merge's rescaling add relative 1e-6 per term, so |z − z_exact| ≤ 2e-5 holds with a ≥ 5×
+/// margin. A dropped chunk, a chunk merged without its e^(m_c − m) factor, the wrong head or a
+/// missing 1/√d changes outputs by > 1e-2 (asserted: a deliberately unscaled run fails the bound).
+final class DecodeAttentionTests: XCTestCase {
+    let tolerance = 2e-5
+
+    struct Case {
+        let keyCount: Int, heads: Int, keyValueHeads: Int, headDimension: Int
+    }
+
+    static let cases = [
+        Case(keyCount: 1, heads: 9, keyValueHeads: 3, headDimension: 64),
+        Case(keyCount: 7, heads: 4, keyValueHeads: 4, headDimension: 8),
+        Case(keyCount: 511, heads: 9, keyValueHeads: 3, headDimension: 64),   // one chunk
+        Case(keyCount: 3001, heads: 9, keyValueHeads: 3, headDimension: 64),  // several chunks, a 4-key tail
+        Case(keyCount: 1030, heads: 8, keyValueHeads: 2, headDimension: 128),
+        Case(keyCount: 777, heads: 6, keyValueHeads: 3, headDimension: 12),   // d not a multiple of 8: portable
+    ]
+
+    func random(_ count: Int, _ generator: inout SystemRandomNumberGenerator) -> [Float] {
+        (0..<count).map { _ in Float.random(in: -1...1, using: &generator) }
+    }
+
+    /// z[h] = Σ_j softmax_j(q_h·k_j/√d) v_j in Double, with h's key/value head h / group.
+    func reference(_ query: [Float], _ keys: [Float], _ values: [Float], _ c: Case, scale: Double) -> [Double] {
+        let d = c.headDimension, group = c.heads / c.keyValueHeads, stride = c.keyValueHeads * d
+        var output = [Double](repeating: 0, count: c.heads * d)
+        for head in 0..<c.heads {
+            let kv = head / group
+            let scores = (0..<c.keyCount).map { j in
+                (0..<d).reduce(0.0) { $0 + Double(query[head * d + $1]) * Double(keys[j * stride + kv * d + $1]) } * scale
+            }
+            let maximum = scores.max() ?? 0
+            let weights = scores.map { Foundation.exp($0 - maximum) }
+            let total = weights.reduce(0, +)
+            for j in 0..<c.keyCount {
+                for i in 0..<d { output[head * d + i] += weights[j] / total * Double(values[j * stride + kv * d + i]) }
+            }
+        }
+        return output
+    }
+
+    func run(_ query: [Float], _ keys: [Float], _ values: [Float], _ c: Case, portable: Bool) -> [Float] {
+        let shape = AttentionShape(length: 1, heads: c.heads, keyValueHeads: c.keyValueHeads, headDimension: c.headDimension)
+        var output = [Float](repeating: .nan, count: c.heads * c.headDimension)
+        query.withUnsafeBufferPointer { q in
+            keys.withUnsafeBufferPointer { k in
+                values.withUnsafeBufferPointer { v in
+                    output.withUnsafeMutableBufferPointer { z in
+                        DecodeAttention.run(query: q.baseAddress!, keys: k.baseAddress!, values: v.baseAddress!,
+                                            output: z.baseAddress!, keyCount: c.keyCount, shape: shape, portable: portable)
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    func testEqualsDenseSoftmaxForEveryPath() {
+        var generator = SystemRandomNumberGenerator()
+        let paths = VectorMath.usesVectorKernels ? [true, false] : [true]
+        for c in Self.cases {
+            let width = c.keyValueHeads * c.headDimension
+            let query = random(c.heads * c.headDimension, &generator)
+            // Keys scaled so that softmax is far from uniform (scores up to ~±4).
+            let keys = random(c.keyCount * width, &generator).map { $0 * 4 / Float(c.headDimension).squareRoot() * 3 }
+            let values = random(c.keyCount * width, &generator)
+            let exact = reference(query, keys, values, c, scale: 1 / Double(c.headDimension).squareRoot())
+            for portable in paths {
+                let output = run(query, keys, values, c, portable: portable)
+                let worst = zip(output, exact).map { abs(Double($0) - $1) }.max() ?? .nan
+                XCTAssertLessThanOrEqual(worst, tolerance, "L \(c.keyCount) d \(c.headDimension) portable \(portable)")
+            }
+            // The bound is tight enough to see a missing 1/√d.
+            let unscaled = reference(query, keys, values, c, scale: 1)
+            if c.keyCount > 1 {
+                let gap = zip(unscaled, exact).map { abs($0 - $1) }.max() ?? 0
+                XCTAssertGreaterThan(gap, 1e-2, "L \(c.keyCount): the check could not see a missing scale")
+            }
+        }
+    }
+}
