@@ -10,10 +10,10 @@
 
 int ropescope_vector_kernels_available(void) {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
 }
 
-#define KERNEL __attribute__((target("avx2,fma")))
+#define KERNEL __attribute__((target("avx2,fma,f16c")))
 
 KERNEL static inline __m256 exp8(__m256 x) {
     // min/max with the constant first keep a NaN x as NaN (the second operand is returned).
@@ -103,57 +103,87 @@ KERNEL static inline __m128 horizontal_sum4(__m256 a0, __m256 a1, __m256 a2, __m
     return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
 }
 
-KERNEL void ropescope_avx2_query_key_scores(const float *query, ptrdiff_t rows, ptrdiff_t d, const float *keys,
-                                            ptrdiff_t key_stride, ptrdiff_t count, float *scores) {
-    for (ptrdiff_t r = 0; r < rows; r++) {
-        const float *q = query + r * d;
-        float *line = scores + r * count;
-        ptrdiff_t j = 0;
-        for (; j + 4 <= count; j += 4) {
-            const float *k = keys + j * key_stride;
-            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-            for (ptrdiff_t i = 0; i < d; i += 8) {
-                __m256 qi = _mm256_loadu_ps(q + i);
-                a0 = _mm256_fmadd_ps(qi, _mm256_loadu_ps(k + i), a0);
-                a1 = _mm256_fmadd_ps(qi, _mm256_loadu_ps(k + key_stride + i), a1);
-                a2 = _mm256_fmadd_ps(qi, _mm256_loadu_ps(k + 2 * key_stride + i), a2);
-                a3 = _mm256_fmadd_ps(qi, _mm256_loadu_ps(k + 3 * key_stride + i), a3);
-            }
-            _mm_storeu_ps(line + j, horizontal_sum4(a0, a1, a2, a3));
-        }
-        for (; j < count; j++) {
-            const float *k = keys + j * key_stride;
-            __m256 a = _mm256_setzero_ps();
-            for (ptrdiff_t i = 0; i < d; i += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(k + i), a);
-            line[j] = horizontal_sum(a);
-        }
+// The decode-attention loops for float32 and binary16 caches: LOAD8(p) reads 8 floats of a key
+// or value row, either directly or widened from binary16 by F16C.
+#define LOAD_F32(p) _mm256_loadu_ps(p)
+#define LOAD_F16(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
+
+#define QUERY_KEY_SCORES(NAME, TYPE, LOAD8)                                                            \
+KERNEL void NAME(const float *query, ptrdiff_t rows, ptrdiff_t d, const TYPE *keys,                    \
+                 ptrdiff_t key_stride, ptrdiff_t count, float *scores) {                               \
+    for (ptrdiff_t r = 0; r < rows; r++) {                                                             \
+        const float *q = query + r * d;                                                                \
+        float *line = scores + r * count;                                                              \
+        ptrdiff_t j = 0;                                                                               \
+        for (; j + 4 <= count; j += 4) {                                                               \
+            const TYPE *k = keys + j * key_stride;                                                     \
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;                                \
+            for (ptrdiff_t i = 0; i < d; i += 8) {                                                     \
+                __m256 qi = _mm256_loadu_ps(q + i);                                                    \
+                a0 = _mm256_fmadd_ps(qi, LOAD8(k + i), a0);                                            \
+                a1 = _mm256_fmadd_ps(qi, LOAD8(k + key_stride + i), a1);                               \
+                a2 = _mm256_fmadd_ps(qi, LOAD8(k + 2 * key_stride + i), a2);                           \
+                a3 = _mm256_fmadd_ps(qi, LOAD8(k + 3 * key_stride + i), a3);                           \
+            }                                                                                          \
+            _mm_storeu_ps(line + j, horizontal_sum4(a0, a1, a2, a3));                                  \
+        }                                                                                              \
+        for (; j < count; j++) {                                                                       \
+            const TYPE *k = keys + j * key_stride;                                                     \
+            __m256 a = _mm256_setzero_ps();                                                            \
+            for (ptrdiff_t i = 0; i < d; i += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), LOAD8(k + i), a); \
+            line[j] = horizontal_sum(a);                                                               \
+        }                                                                                              \
+    }                                                                                                  \
+}
+
+// 64 output features per pass: eight accumulators stay in registers while j runs.
+#define WEIGHTED_VALUES(NAME, TYPE, LOAD8)                                                             \
+KERNEL void NAME(const float *weights, ptrdiff_t rows, ptrdiff_t count, const TYPE *values,            \
+                 ptrdiff_t value_stride, ptrdiff_t d, float *output) {                                 \
+    for (ptrdiff_t r = 0; r < rows; r++) {                                                             \
+        const float *p = weights + r * count;                                                          \
+        for (ptrdiff_t start = 0; start < d; start += 64) {                                            \
+            int lanes = (int)((d - start < 64 ? d - start : 64) / 8);                                  \
+            __m256 acc[8];                                                                             \
+            for (int c = 0; c < 8; c++) acc[c] = _mm256_setzero_ps();                                  \
+            const TYPE *v = values + start;                                                            \
+            if (lanes == 8) {                                                                          \
+                for (ptrdiff_t j = 0; j < count; j++, v += value_stride) {                             \
+                    __m256 pj = _mm256_set1_ps(p[j]);                                                  \
+                    for (int c = 0; c < 8; c++) acc[c] = _mm256_fmadd_ps(pj, LOAD8(v + 8 * c), acc[c]); \
+                }                                                                                      \
+            } else {                                                                                   \
+                for (ptrdiff_t j = 0; j < count; j++, v += value_stride) {                             \
+                    __m256 pj = _mm256_set1_ps(p[j]);                                                  \
+                    for (int c = 0; c < lanes; c++) acc[c] = _mm256_fmadd_ps(pj, LOAD8(v + 8 * c), acc[c]); \
+                }                                                                                      \
+            }                                                                                          \
+            for (int c = 0; c < lanes; c++) _mm256_storeu_ps(output + r * d + start + 8 * c, acc[c]);  \
+        }                                                                                              \
+    }                                                                                                  \
+}
+
+QUERY_KEY_SCORES(ropescope_avx2_query_key_scores, float, LOAD_F32)
+QUERY_KEY_SCORES(ropescope_f16c_query_key_scores, uint16_t, LOAD_F16)
+WEIGHTED_VALUES(ropescope_avx2_weighted_values, float, LOAD_F32)
+WEIGHTED_VALUES(ropescope_f16c_weighted_values, uint16_t, LOAD_F16)
+
+KERNEL void ropescope_f16c_round(const float *source, ptrdiff_t count, uint16_t *target) {
+    ptrdiff_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(source + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        _mm_storeu_si128((__m128i *)(target + i), h);
+    }
+    for (; i < count; i++) {
+        __m128i h = _mm_cvtps_ph(_mm_set_ss(source[i]), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        target[i] = (uint16_t)_mm_extract_epi16(h, 0);
     }
 }
 
-KERNEL void ropescope_avx2_weighted_values(const float *weights, ptrdiff_t rows, ptrdiff_t count, const float *values,
-                                           ptrdiff_t value_stride, ptrdiff_t d, float *output) {
-    for (ptrdiff_t r = 0; r < rows; r++) {
-        const float *p = weights + r * count;
-        // 64 output features per pass: eight accumulators stay in registers while j runs.
-        for (ptrdiff_t start = 0; start < d; start += 64) {
-            ptrdiff_t width = d - start < 64 ? d - start : 64;
-            __m256 acc[8];
-            for (int c = 0; c < 8; c++) acc[c] = _mm256_setzero_ps();
-            const float *v = values + start;
-            if (width == 64) {
-                for (ptrdiff_t j = 0; j < count; j++, v += value_stride) {
-                    __m256 pj = _mm256_set1_ps(p[j]);
-                    for (int c = 0; c < 8; c++) acc[c] = _mm256_fmadd_ps(pj, _mm256_loadu_ps(v + 8 * c), acc[c]);
-                }
-            } else {
-                for (ptrdiff_t j = 0; j < count; j++, v += value_stride) {
-                    __m256 pj = _mm256_set1_ps(p[j]);
-                    for (int c = 0; c < width / 8; c++) acc[c] = _mm256_fmadd_ps(pj, _mm256_loadu_ps(v + 8 * c), acc[c]);
-                }
-            }
-            for (int c = 0; c < width / 8; c++) _mm256_storeu_ps(output + r * d + start + 8 * c, acc[c]);
-        }
-    }
+KERNEL void ropescope_f16c_widen(const uint16_t *source, ptrdiff_t count, float *target) {
+    ptrdiff_t i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(target + i, LOAD_F16(source + i));
+    for (; i < count; i++) target[i] = _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(source[i])));
 }
 
 #else
@@ -170,5 +200,16 @@ void ropescope_avx2_weighted_values(const float *weights, ptrdiff_t rows, ptrdif
                                     ptrdiff_t value_stride, ptrdiff_t d, float *output) {
     (void)weights; (void)rows; (void)count; (void)values; (void)value_stride; (void)d; (void)output;
 }
+
+void ropescope_f16c_query_key_scores(const float *query, ptrdiff_t rows, ptrdiff_t d, const uint16_t *keys,
+                                     ptrdiff_t key_stride, ptrdiff_t count, float *scores) {
+    (void)query; (void)rows; (void)d; (void)keys; (void)key_stride; (void)count; (void)scores;
+}
+void ropescope_f16c_weighted_values(const float *weights, ptrdiff_t rows, ptrdiff_t count, const uint16_t *values,
+                                    ptrdiff_t value_stride, ptrdiff_t d, float *output) {
+    (void)weights; (void)rows; (void)count; (void)values; (void)value_stride; (void)d; (void)output;
+}
+void ropescope_f16c_round(const float *source, ptrdiff_t count, uint16_t *target) { (void)source; (void)count; (void)target; }
+void ropescope_f16c_widen(const uint16_t *source, ptrdiff_t count, float *target) { (void)source; (void)count; (void)target; }
 
 #endif

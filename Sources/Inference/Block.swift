@@ -54,8 +54,8 @@ extension LlamaModel {
             slot.cache.store(layer: layer, key: w.key, value: w.value, start: slot.start, rows: length)
         }
         if let slot = context.cache, slot.start > 0 {
-            CachedAttention.run(query: w.query, keys: slot.cache.keys[layer], values: slot.cache.values[layer],
-                                output: z, start: slot.start, shape: context.shape)
+            CachedAttention.run(query: w.query, layer: slot.cache.layer(layer), output: z, start: slot.start,
+                                shape: context.shape)
         } else if let recorder = context.attentionProfile {
             ProfiledTiledAttention.run(query: w.query, key: w.key, value: w.value, output: z, shape: context.shape,
                                        plan: context.plan, tiling: tiling, layer: layer, layers: c.layerCount, into: recorder)

@@ -17,14 +17,32 @@ enum CachedAttention {
     /// New positions per work item.
     static let queryBlock = 32
 
-    /// `query`: [n, heads, d_head] (rotated); `keys`, `values`: the layer's cache [≥ s+n, kvHeads,
-    /// d_head]; `output`: Z, [n, heads, d_head]. `shape.length` is n.
-    static func run(query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-                    output: UnsafeMutablePointer<Float>, start: Int, shape: AttentionShape) {
+    /// `query`: [n, heads, d_head] (rotated); `layer`: the layer's cache [≥ s+n, kvHeads, d_head];
+    /// `output`: Z, [n, heads, d_head]. `shape.length` is n. A binary16 cache is widened to
+    /// float32 (positions 0…s+n−1) for n > 1.
+    static func run(query: UnsafePointer<Float>, layer: CachedLayer, output: UnsafeMutablePointer<Float>, start: Int,
+                    shape: AttentionShape) {
         if shape.length == 1 {
-            DecodeAttention.run(query: query, keys: keys, values: values, output: output, keyCount: start + 1, shape: shape)
+            DecodeAttention.run(query: query, layer: layer, output: output, keyCount: start + 1, shape: shape)
             return
         }
+        switch layer {
+        case let .float32(keys, values):
+            run(query: query, keys: keys, values: values, output: output, start: start, shape: shape)
+        case let .float16(keys, values):
+            let count = (start + shape.length) * shape.keyValueHeads * shape.headDimension
+            let (wideKeys, wideValues) = (UnsafeMutablePointer<Float>.allocate(capacity: count),
+                                          UnsafeMutablePointer<Float>.allocate(capacity: count))
+            defer { wideKeys.deallocate(); wideValues.deallocate() }
+            Half.widen(keys, count: count, into: wideKeys)
+            Half.widen(values, count: count, into: wideValues)
+            run(query: query, keys: wideKeys, values: wideValues, output: output, start: start, shape: shape)
+        }
+    }
+
+    /// `run` on a float32 cache.
+    private static func run(query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                            output: UnsafeMutablePointer<Float>, start: Int, shape: AttentionShape) {
         let blocks = (shape.length + queryBlock - 1) / queryBlock
         let (q, k, v, z) = (SharedPointer(query), SharedPointer(keys), SharedPointer(values), SharedPointer(output))
         withSingleThreadedBLAS {

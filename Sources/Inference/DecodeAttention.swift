@@ -12,15 +12,16 @@ import Foundation
 /// ```
 /// which is softmax(S)·V exactly (up to float summation order). The dot products stream each
 /// key and value row once from the cache, with no packed copy (sgemm would pack the whole K and V
-/// every step). With AVX2/FMA and d_head a multiple of 8 the two inner loops run in
-/// `CVectorKernels`; otherwise, and as the tests' reference, in portable Swift loops.
+/// every step). A binary16 cache is widened as it is read. With AVX2/FMA/F16C and d_head a
+/// multiple of 8 the two inner loops run in `CVectorKernels`; otherwise, and as the tests'
+/// reference, in portable Swift loops (a binary16 chunk widened first).
 enum DecodeAttention {
     /// Smallest key chunk worth a work item (below it the merge and dispatch cost dominates).
     static let minimumChunk = 256
 
-    /// `query`: [heads, d_head] (rotated); `keys`, `values`: the layer's cache [≥ keyCount,
-    /// kvHeads, d_head]; `output`: Z, [heads, d_head]; `keyCount` = s + 1.
-    static func run(query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+    /// `query`: [heads, d_head] (rotated); `layer`: the layer's cache [≥ keyCount, kvHeads,
+    /// d_head]; `output`: Z, [heads, d_head]; `keyCount` = s + 1.
+    static func run(query: UnsafePointer<Float>, layer: CachedLayer,
                     output: UnsafeMutablePointer<Float>, keyCount: Int, shape: AttentionShape,
                     portable: Bool = !VectorMath.usesVectorKernels) {
         let d = shape.headDimension, group = shape.group, kvHeads = shape.keyValueHeads
@@ -33,12 +34,13 @@ enum DecodeAttention {
         let stride = group * (d + 2)
         let partial = UnsafeMutablePointer<Float>.allocate(capacity: items * stride)
         defer { partial.deallocate() }
-        let (q, k, v, p) = (SharedPointer(query), SharedPointer(keys), SharedPointer(values), SharedPointer(partial))
+        let (q, p) = (SharedPointer(query), SharedPointer(partial))
+        let cache = SharedLayer(layer)
         let usePortable = portable || d % 8 != 0
         DispatchQueue.concurrentPerform(iterations: items) { item in
             let head = item / chunks, chunk = item % chunks
             let keyRange = (chunk * keyCount / chunks)..<((chunk + 1) * keyCount / chunks)
-            attendChunk(head: head, keyRange: keyRange, shape: shape, query: q.base, keys: k.base, values: v.base,
+            attendChunk(head: head, keyRange: keyRange, shape: shape, query: q.base, layer: cache.layer,
                         partial: p.base + item * stride, portable: usePortable)
         }
         merge(partial: partial, chunks: chunks, shape: shape, output: output)
@@ -47,8 +49,7 @@ enum DecodeAttention {
     /// One head's rows against keys `keyRange`: writes, per row r, [m, ℓ, A[0..<d]] at
     /// `partial + r·(d + 2)`.
     private static func attendChunk(head: Int, keyRange: Range<Int>, shape: AttentionShape, query: UnsafePointer<Float>,
-                                    keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-                                    partial: UnsafeMutablePointer<Float>, portable: Bool) {
+                                    layer: CachedLayer, partial: UnsafeMutablePointer<Float>, portable: Bool) {
         let d = shape.headDimension, group = shape.group, count = keyRange.count
         let keyStride = shape.keyValueHeads * d
         let scaled = UnsafeMutablePointer<Float>.allocate(capacity: group * d)
@@ -58,12 +59,18 @@ enum DecodeAttention {
         let scale = 1 / Float(d).squareRoot()
         let source = query + head * group * d
         for i in 0..<(group * d) { scaled[i] = source[i] * scale }
-        let keyBase = keys + keyRange.lowerBound * keyStride + head * d
-        let valueBase = values + keyRange.lowerBound * keyStride + head * d
-        if portable {
-            portableScores(query: scaled, rows: group, d: d, keys: keyBase, keyStride: keyStride, count: count, into: scores)
-        } else {
-            ropescope_avx2_query_key_scores(scaled, group, d, keyBase, keyStride, count, scores)
+        let offset = keyRange.lowerBound * keyStride + head * d
+        switch (layer, portable) {
+        case let (.float32(keys, _), false):
+            ropescope_avx2_query_key_scores(scaled, group, d, keys + offset, keyStride, count, scores)
+        case let (.float16(keys, _), false):
+            ropescope_f16c_query_key_scores(scaled, group, d, keys + offset, keyStride, count, scores)
+        case let (.float32(keys, _), true):
+            portableScores(query: scaled, rows: group, d: d, keys: keys + offset, keyStride: keyStride, count: count, into: scores)
+        case let (.float16(keys, _), true):
+            withWidened(keys + offset, rows: count, d: d, stride: keyStride) {
+                portableScores(query: scaled, rows: group, d: d, keys: $0, keyStride: d, count: count, into: scores)
+            }
         }
         for row in 0..<group {
             let line = scores + row * count
@@ -73,11 +80,19 @@ enum DecodeAttention {
                 ? VectorMath.portableExponentiate(line, count: count, subtracting: maximum)
                 : VectorMath.exponentiate(line, count: count, subtracting: maximum)
         }
-        if portable {
-            portableWeightedValues(weights: scores, rows: group, count: count, values: valueBase, valueStride: keyStride,
+        switch (layer, portable) {
+        case let (.float32(_, values), false):
+            ropescope_avx2_weighted_values(scores, group, count, values + offset, keyStride, d, accumulator)
+        case let (.float16(_, values), false):
+            ropescope_f16c_weighted_values(scores, group, count, values + offset, keyStride, d, accumulator)
+        case let (.float32(_, values), true):
+            portableWeightedValues(weights: scores, rows: group, count: count, values: values + offset, valueStride: keyStride,
                                    d: d, into: accumulator)
-        } else {
-            ropescope_avx2_weighted_values(scores, group, count, valueBase, keyStride, d, accumulator)
+        case let (.float16(_, values), true):
+            withWidened(values + offset, rows: count, d: d, stride: keyStride) {
+                portableWeightedValues(weights: scores, rows: group, count: count, values: $0, valueStride: d, d: d,
+                                       into: accumulator)
+            }
         }
         for row in 0..<group {
             (partial + row * (d + 2) + 2).update(from: accumulator + row * d, count: d)
@@ -107,6 +122,16 @@ enum DecodeAttention {
         }
     }
 
+    /// Runs `body` on `rows` rows of d binary16 values (row stride `stride`) widened to float32
+    /// ([rows, d], contiguous).
+    private static func withWidened(_ source: UnsafePointer<UInt16>, rows: Int, d: Int, stride: Int,
+                                    _ body: (UnsafePointer<Float>) -> Void) {
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows * d))
+        defer { buffer.deallocate() }
+        for row in 0..<rows { Half.widen(source + row * stride, count: d, into: buffer + row * d, portable: true) }
+        body(buffer)
+    }
+
     /// scores[r·count + j] = query_r · key_j, in Swift.
     static func portableScores(query: UnsafePointer<Float>, rows: Int, d: Int, keys: UnsafePointer<Float>, keyStride: Int,
                                count: Int, into scores: UnsafeMutablePointer<Float>) {
@@ -133,4 +158,10 @@ enum DecodeAttention {
             }
         }
     }
+}
+
+/// A `CachedLayer` shared read-only by the work items of one step.
+struct SharedLayer: @unchecked Sendable {
+    let layer: CachedLayer
+    init(_ layer: CachedLayer) { self.layer = layer }
 }

@@ -38,18 +38,22 @@ extension LlamaModel {
     ///   - maximumTokens: ≥ 1.
     ///   - frequencies: the RoPE table (any spec) for every position.
     ///   - sampling: greedy or seeded sampling; `generator` is used only when sampling.
+    ///   - cachePrecision: how the KV cache stores keys and values (binary16 halves the bytes a
+    ///     decode step reads, at a relative error ≤ 2⁻¹¹ per cached value).
     ///   - onToken: called with each generated token as it is chosen (streaming output).
     /// - Throws: `InferenceError` for an empty prompt, an out-of-range token, `maximumTokens` < 1
     ///   or unusable frequencies.
     public func generate<Generator: RandomNumberGenerator>(
         prompt: [Int32], maximumTokens: Int, frequencies: RoPEFrequencies, sampling: SamplingParameters,
-        stopTokens: Set<Int32> = [], using generator: inout Generator, onToken: (Int32) -> Void = { _ in }
+        stopTokens: Set<Int32> = [], cachePrecision: KeyValuePrecision = .float32, using generator: inout Generator,
+        onToken: (Int32) -> Void = { _ in }
     ) throws -> GenerationResult {
         guard maximumTokens >= 1 else {
             throw InferenceError.invalidConfiguration(name: "maximum tokens", value: "\(maximumTokens)", allowed: "an integer >= 1")
         }
         guard !prompt.isEmpty else { throw InferenceError.emptyWindow }
-        let cache = try KeyValueCache(model: self, capacity: prompt.count + maximumTokens - 1, frequencies: frequencies)
+        let cache = try KeyValueCache(model: self, capacity: prompt.count + maximumTokens - 1, frequencies: frequencies,
+                                      precision: cachePrecision)
         func choose(_ result: ForwardResult) -> Int32 {
             result.logits.withUnsafeBufferPointer { TokenSampler.sample($0, parameters: sampling, using: &generator) }
         }

@@ -29,6 +29,10 @@ final class CLIGenerateTests: TinyModelCLITestCase {
         // Greedy decoding is a function of the prefix: 3 tokens are the first 3 of 6, and
         // continuing the prompt + first 2 tokens gives tokens 3…
         XCTAssertEqual(try generate(["--prompt", "hello", "--max-tokens", "3"])["token_ids"] as? [Int], Array(ids[0..<3]))
+        // The float32 cache computes what the full forward pass does; the default binary16 cache
+        // moves logits by ≤ 1e-2 (KeyValueCacheTests), far below this random model's top-two gaps
+        // at these steps, so both choose the same tokens.
+        XCTAssertEqual(try generate(["--prompt", "hello", "--max-tokens", "6", "--kv-cache", "float32"])["token_ids"] as? [Int], ids)
         let extended = "hello" + String(decoding: ids[0..<2].map { UInt8($0) }, as: UTF8.self)
         if Array(extended.utf8) == Array("hello".utf8) + ids[0..<2].map({ UInt8($0) }) {
             XCTAssertEqual(try generate(["--prompt", extended, "--max-tokens", "4"])["token_ids"] as? [Int], Array(ids[2..<6]))
@@ -78,6 +82,7 @@ final class CLIGenerateTests: TinyModelCLITestCase {
             ([model, "--prompt", "a", "--max-tokens", "2", "--temperature", "1", "--top-p", "0"], 64, "top-p 0"),
             ([model, "--prompt", "a", "--max-tokens", "2", "--temperature", "1", "--top-k", "-1"], 64, "top-k -1"),
             ([model, "--prompt", "a", "--max-tokens", "2", "--top-k", "5"], 64, "need --temperature > 0"),
+            ([model, "--prompt", "a", "--max-tokens", "2", "--kv-cache", "int8"], 64, "kv-cache"),
             ([model, "--prompt", "a", "--max-tokens", "2", "--rope", "yarn:fator=2"], 64, "fator"),
             ([model, "--prompt", "a", "--max-tokens", "2", "--rope", "none", "--rope", "linear:factor=2"], 64, "one spec"),
             ([model, "--prompt", "", "--max-tokens", "2"], 64, "empty after tokenisation"),

@@ -1,4 +1,5 @@
 @testable import Inference
+import GGUF
 import XCTest
 
 /// One decode step's attention (`DecodeAttention`, split along the keys with a softmax merge)
@@ -48,21 +49,31 @@ final class DecodeAttentionTests: XCTestCase {
         return output
     }
 
-    func run(_ query: [Float], _ keys: [Float], _ values: [Float], _ c: Case, portable: Bool) -> [Float] {
+    func run(_ query: [Float], _ keys: [Float], _ values: [Float], _ c: Case, portable: Bool, half: Bool) -> [Float] {
         let shape = AttentionShape(length: 1, heads: c.heads, keyValueHeads: c.keyValueHeads, headDimension: c.headDimension)
         var output = [Float](repeating: .nan, count: c.heads * c.headDimension)
+        let halfKeys = keys.map { HalfPrecision.float16Bits(from: $0) }, halfValues = values.map { HalfPrecision.float16Bits(from: $0) }
         query.withUnsafeBufferPointer { q in
             keys.withUnsafeBufferPointer { k in
                 values.withUnsafeBufferPointer { v in
-                    output.withUnsafeMutableBufferPointer { z in
-                        DecodeAttention.run(query: q.baseAddress!, keys: k.baseAddress!, values: v.baseAddress!,
-                                            output: z.baseAddress!, keyCount: c.keyCount, shape: shape, portable: portable)
+                    halfKeys.withUnsafeBufferPointer { hk in
+                        halfValues.withUnsafeBufferPointer { hv in
+                            let layer: CachedLayer = half ? .float16(keys: hk.baseAddress!, values: hv.baseAddress!)
+                                : .float32(keys: k.baseAddress!, values: v.baseAddress!)
+                            output.withUnsafeMutableBufferPointer { z in
+                                DecodeAttention.run(query: q.baseAddress!, layer: layer, output: z.baseAddress!,
+                                                    keyCount: c.keyCount, shape: shape, portable: portable)
+                            }
+                        }
                     }
                 }
             }
         }
         return output
     }
+
+    /// Values as a binary16 cache holds them.
+    func rounded(_ x: [Float]) -> [Float] { x.map { HalfPrecision.float(fromFloat16Bits: HalfPrecision.float16Bits(from: $0)) } }
 
     func testEqualsDenseSoftmaxForEveryPath() {
         var generator = SystemRandomNumberGenerator()
@@ -73,11 +84,17 @@ final class DecodeAttentionTests: XCTestCase {
             // Keys scaled so that softmax is far from uniform (scores up to ~±4).
             let keys = random(c.keyCount * width, &generator).map { $0 * 4 / Float(c.headDimension).squareRoot() * 3 }
             let values = random(c.keyCount * width, &generator)
-            let exact = reference(query, keys, values, c, scale: 1 / Double(c.headDimension).squareRoot())
+            let scale = 1 / Double(c.headDimension).squareRoot()
+            let exact = reference(query, keys, values, c, scale: scale)
+            // A binary16 cache: the exact attention over the rounded keys and values.
+            let exactHalf = reference(query, rounded(keys), rounded(values), c, scale: scale)
             for portable in paths {
-                let output = run(query, keys, values, c, portable: portable)
-                let worst = zip(output, exact).map { abs(Double($0) - $1) }.max() ?? .nan
-                XCTAssertLessThanOrEqual(worst, tolerance, "L \(c.keyCount) d \(c.headDimension) portable \(portable)")
+                for (half, expected) in [(false, exact), (true, exactHalf)] {
+                    let output = run(query, keys, values, c, portable: portable, half: half)
+                    let worst = zip(output, expected).map { abs(Double($0) - $1) }.max() ?? .nan
+                    XCTAssertLessThanOrEqual(worst, tolerance,
+                                             "L \(c.keyCount) d \(c.headDimension) portable \(portable) binary16 \(half)")
+                }
             }
             // The bound is tight enough to see a missing 1/√d.
             let unscaled = reference(query, keys, values, c, scale: 1)
@@ -85,6 +102,35 @@ final class DecodeAttentionTests: XCTestCase {
                 let gap = zip(unscaled, exact).map { abs($0 - $1) }.max() ?? 0
                 XCTAssertGreaterThan(gap, 1e-2, "L \(c.keyCount): the check could not see a missing scale")
             }
+        }
+    }
+}
+
+/// The binary16 conversions of the cache: F16C equals `HalfPrecision` bit for bit (round to
+/// nearest even), including ties, subnormals, overflow to ±∞, ±0 and every tail length.
+final class HalfConversionTests: XCTestCase {
+    func testF16CRoundingEqualsHalfPrecision() throws {
+        try XCTSkipUnless(VectorMath.usesVectorKernels, "this CPU has no AVX2+FMA+F16C: only the portable loops run")
+        var generator = SystemRandomNumberGenerator()
+        var inputs: [Float] = [0, -0, 1, -1, 65504, 65519.99, 65520, -65520, 1e-8, 5.96e-8, 2.98e-8, 6.1e-5, 1 + 1.0 / 2048,
+                               1 + 3.0 / 2048, .infinity, -.infinity, .greatestFiniteMagnitude]
+        inputs += (0..<4000).map { _ in Float(bitPattern: UInt32.random(in: 0x3000_0000...0x4800_0000, using: &generator)) }
+        inputs += (0..<1000).map { _ in -Float(bitPattern: UInt32.random(in: 0...0x4780_0000, using: &generator)) }
+        for count in [inputs.count, 1, 7, 9, 15] {
+            var vector = [UInt16](repeating: 0xFFFF, count: count), portable = vector
+            inputs.withUnsafeBufferPointer { source in
+                vector.withUnsafeMutableBufferPointer { Half.round(source.baseAddress!, count: count, into: $0.baseAddress!, portable: false) }
+                portable.withUnsafeMutableBufferPointer { Half.round(source.baseAddress!, count: count, into: $0.baseAddress!, portable: true) }
+            }
+            XCTAssertEqual(vector, portable, "count \(count)")
+            var wide = [Float](repeating: .nan, count: count), widePortable = wide
+            vector.withUnsafeBufferPointer { source in
+                wide.withUnsafeMutableBufferPointer { Half.widen(source.baseAddress!, count: count, into: $0.baseAddress!, portable: false) }
+                widePortable.withUnsafeMutableBufferPointer {
+                    Half.widen(source.baseAddress!, count: count, into: $0.baseAddress!, portable: true)
+                }
+            }
+            XCTAssertEqual(wide.map(\.bitPattern), widePortable.map(\.bitPattern), "count \(count)")
         }
     }
 }

@@ -9,8 +9,9 @@
 #define ROPESCOPE_CVECTORKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-/// 1 when this CPU runs the AVX2/FMA kernels below (x86-64 with AVX2 and FMA), else 0.
+/// 1 when this CPU runs the kernels below (x86-64 with AVX2, FMA and F16C), else 0.
 int ropescope_vector_kernels_available(void);
 
 /// Largest of x[0..count) (count >= 1); -INFINITY when all are -INFINITY.
@@ -34,5 +35,17 @@ void ropescope_avx2_query_key_scores(const float *query, ptrdiff_t rows, ptrdiff
 /// d must be a multiple of 8; the sum over j runs in order j = 0, 1, … for every (r, i).
 void ropescope_avx2_weighted_values(const float *weights, ptrdiff_t rows, ptrdiff_t count, const float *values,
                                     ptrdiff_t value_stride, ptrdiff_t d, float *output);
+
+/// The same two loops over a binary16 cache (keys / values widened by F16C as they are read).
+void ropescope_f16c_query_key_scores(const float *query, ptrdiff_t rows, ptrdiff_t d, const uint16_t *keys,
+                                     ptrdiff_t key_stride, ptrdiff_t count, float *scores);
+void ropescope_f16c_weighted_values(const float *weights, ptrdiff_t rows, ptrdiff_t count, const uint16_t *values,
+                                    ptrdiff_t value_stride, ptrdiff_t d, float *output);
+
+/// target[i] = binary16 bits of source[i], rounded to nearest even (±∞ beyond ±65504), i < count.
+void ropescope_f16c_round(const float *source, ptrdiff_t count, uint16_t *target);
+
+/// target[i] = the float value of binary16 bits source[i] (exact), i < count.
+void ropescope_f16c_widen(const uint16_t *source, ptrdiff_t count, float *target);
 
 #endif

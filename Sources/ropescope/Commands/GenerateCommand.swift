@@ -34,6 +34,10 @@ struct GenerateCommand: ParsableCommand {
 
     @OptionGroup var sampling: SamplingOptions
 
+    @Option(name: .customLong("kv-cache"),
+            help: ArgumentHelp("How the KV cache stores keys and values: float16 (half the memory and the bytes each decode step reads, as llama.cpp's default) or float32 (exactly the full forward pass).", valueName: "float16|float32"))
+    var cachePrecision: KeyValuePrecision = .float16
+
     @Flag(help: "Print JSON (prompt_tokens, token_ids, text, stop_reason, tokens_per_second, ...) instead of text.")
     var json = false
 
@@ -60,12 +64,15 @@ struct GenerateCommand: ParsableCommand {
         let length = tokens.count + maxTokens
         let scaling = try ValidatedRoPE.call { try context.scaling(rope.specs.first, targetLength: length) }
         let frequencies = try ValidatedRoPE.call { try context.frequencies(scaling) }
-        try ProbeFailure.call { try Self.checkMemory(context, promptTokens: tokens.count, capacity: length) }
+        try ProbeFailure.call {
+            try Self.checkMemory(context, promptTokens: tokens.count, capacity: length, precision: cachePrecision)
+        }
         if let threads = modelOptions.threads { BLASThreading.setThreadCount(threads) }
         var generator = SplitMix64(seed: sampling.seed)
         let result = try ProbeFailure.call {
             try context.model.generate(prompt: tokens, maximumTokens: maxTokens, frequencies: frequencies, sampling: parameters,
-                                       stopTokens: Set([context.tokenizer.eosID].compactMap { $0 }), using: &generator)
+                                       stopTokens: Set([context.tokenizer.eosID].compactMap { $0 }),
+                                       cachePrecision: cachePrecision, using: &generator)
         }
         let generated = try ProbeFailure.call { try context.tokenizer.decode(result.tokens) }
         let report = GenerateReport(result: result, text: generated, spec: scaling.canonicalSpec, parameters: parameters,
@@ -84,9 +91,10 @@ struct GenerateCommand: ParsableCommand {
 
     /// Refuses (exit 64) a prompt whose prefill activations plus a KV cache of `capacity`
     /// positions would not fit in memory.
-    static func checkMemory(_ context: ProbeContext, promptTokens: Int, capacity: Int) throws {
+    static func checkMemory(_ context: ProbeContext, promptTokens: Int, capacity: Int, precision: KeyValuePrecision) throws {
         let c = context.configuration
-        let needed = ForwardMemory.estimate(c, contextLength: promptTokens) + KeyValueCache.bytes(capacity: capacity, configuration: c)
+        let needed = ForwardMemory.estimate(c, contextLength: promptTokens)
+            + KeyValueCache.bytes(capacity: capacity, configuration: c, precision: precision)
         let available = ForwardMemory.available(weights: context.model.weights)
         guard needed <= available else {
             throw ProbeError.insufficientMemory(contextLength: capacity, estimatedBytes: needed, availableBytes: available)

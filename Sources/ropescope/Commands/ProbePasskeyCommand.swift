@@ -133,7 +133,9 @@ struct ProbePasskeyCommand: ParsableCommand {
         }
         try ProbeFailure.call { try probe.validate() }
         for length in lengths {
-            try ProbeFailure.call { try GenerateCommand.checkMemory(context, promptTokens: length + 64, capacity: length + 64) }
+            try ProbeFailure.call {
+                try GenerateCommand.checkMemory(context, promptTokens: length + 64, capacity: length + 64, precision: .float32)
+            }
         }
         if let threads = modelOptions.threads { BLASThreading.setThreadCount(threads) }
         let interactive = isatty(STDERR_FILENO) != 0

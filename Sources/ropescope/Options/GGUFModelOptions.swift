@@ -27,3 +27,4 @@ struct GGUFModelOptions: ParsableArguments {
         return try ProbeFailure.call { try ProbeContext(file: file, path: model, threads: threads, weights: weights) }
     }
 }
+extension KeyValuePrecision: ExpressibleByArgument {}
