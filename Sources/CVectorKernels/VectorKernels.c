@@ -103,70 +103,108 @@ KERNEL static inline __m128 horizontal_sum4(__m256 a0, __m256 a1, __m256 a2, __m
     return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
 }
 
-// The decode-attention loops for float32 and binary16 caches: LOAD8(p) reads 8 floats of a key
-// or value row, either directly or widened from binary16 by F16C.
-#define LOAD_F32(p) _mm256_loadu_ps(p)
-#define LOAD_F16(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
+// The decode-attention loops for float32 and binary16 caches. Each key or value row is read (and,
+// for binary16, widened) once per pass of up to three query rows, which share it from registers:
+// 3 rows × 4 keys = 12 accumulators + 4 key vectors fill the 16 AVX2 registers.
+#define INLINE KERNEL static inline __attribute__((always_inline))
 
-#define QUERY_KEY_SCORES(NAME, TYPE, LOAD8)                                                            \
-KERNEL void NAME(const float *query, ptrdiff_t rows, ptrdiff_t d, const TYPE *keys,                    \
-                 ptrdiff_t key_stride, ptrdiff_t count, float *scores) {                               \
-    for (ptrdiff_t r = 0; r < rows; r++) {                                                             \
-        const float *q = query + r * d;                                                                \
-        float *line = scores + r * count;                                                              \
-        ptrdiff_t j = 0;                                                                               \
-        for (; j + 4 <= count; j += 4) {                                                               \
-            const TYPE *k = keys + j * key_stride;                                                     \
-            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;                                \
-            for (ptrdiff_t i = 0; i < d; i += 8) {                                                     \
-                __m256 qi = _mm256_loadu_ps(q + i);                                                    \
-                a0 = _mm256_fmadd_ps(qi, LOAD8(k + i), a0);                                            \
-                a1 = _mm256_fmadd_ps(qi, LOAD8(k + key_stride + i), a1);                               \
-                a2 = _mm256_fmadd_ps(qi, LOAD8(k + 2 * key_stride + i), a2);                           \
-                a3 = _mm256_fmadd_ps(qi, LOAD8(k + 3 * key_stride + i), a3);                           \
-            }                                                                                          \
-            _mm_storeu_ps(line + j, horizontal_sum4(a0, a1, a2, a3));                                  \
-        }                                                                                              \
-        for (; j < count; j++) {                                                                       \
-            const TYPE *k = keys + j * key_stride;                                                     \
-            __m256 a = _mm256_setzero_ps();                                                            \
-            for (ptrdiff_t i = 0; i < d; i += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), LOAD8(k + i), a); \
-            line[j] = horizontal_sum(a);                                                               \
-        }                                                                                              \
-    }                                                                                                  \
+INLINE __m256 load8(const void *base, ptrdiff_t index, int half) {
+    return half ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)base + index)))
+                : _mm256_loadu_ps((const float *)base + index);
 }
 
-// 64 output features per pass: eight accumulators stay in registers while j runs.
-#define WEIGHTED_VALUES(NAME, TYPE, LOAD8)                                                             \
-KERNEL void NAME(const float *weights, ptrdiff_t rows, ptrdiff_t count, const TYPE *values,            \
-                 ptrdiff_t value_stride, ptrdiff_t d, float *output) {                                 \
-    for (ptrdiff_t r = 0; r < rows; r++) {                                                             \
-        const float *p = weights + r * count;                                                          \
-        for (ptrdiff_t start = 0; start < d; start += 64) {                                            \
-            int lanes = (int)((d - start < 64 ? d - start : 64) / 8);                                  \
-            __m256 acc[8];                                                                             \
-            for (int c = 0; c < 8; c++) acc[c] = _mm256_setzero_ps();                                  \
-            const TYPE *v = values + start;                                                            \
-            if (lanes == 8) {                                                                          \
-                for (ptrdiff_t j = 0; j < count; j++, v += value_stride) {                             \
-                    __m256 pj = _mm256_set1_ps(p[j]);                                                  \
-                    for (int c = 0; c < 8; c++) acc[c] = _mm256_fmadd_ps(pj, LOAD8(v + 8 * c), acc[c]); \
-                }                                                                                      \
-            } else {                                                                                   \
-                for (ptrdiff_t j = 0; j < count; j++, v += value_stride) {                             \
-                    __m256 pj = _mm256_set1_ps(p[j]);                                                  \
-                    for (int c = 0; c < lanes; c++) acc[c] = _mm256_fmadd_ps(pj, LOAD8(v + 8 * c), acc[c]); \
-                }                                                                                      \
-            }                                                                                          \
-            for (int c = 0; c < lanes; c++) _mm256_storeu_ps(output + r * d + start + 8 * c, acc[c]);  \
-        }                                                                                              \
-    }                                                                                                  \
+/// scores[r·count + j] = query_r · key_j for r < rows (≤ 3, a constant after inlining).
+INLINE void scores_pass(const float *query, const int rows, ptrdiff_t d, const void *keys, ptrdiff_t stride,
+                        ptrdiff_t count, float *scores, const int half) {
+    ptrdiff_t j = 0;
+    for (; j + 4 <= count; j += 4) {
+        __m256 acc[3][4];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < 4; c++) acc[r][c] = _mm256_setzero_ps();
+        // Rows 16 keys ahead are requested now: the loop is bound by the latency of cold key rows.
+        for (int c = 0; c < 4; c++)
+            for (ptrdiff_t i = 0; i < d; i += 64 / (half ? 2 : 4))
+                _mm_prefetch((const char *)keys + ((j + 16 + c) * stride + i) * (half ? 2 : 4), _MM_HINT_T0);
+        for (ptrdiff_t i = 0; i < d; i += 8) {
+            __m256 k[4];
+            for (int c = 0; c < 4; c++) k[c] = load8(keys, (j + c) * stride + i, half);
+            for (int r = 0; r < rows; r++) {
+                __m256 q = _mm256_loadu_ps(query + r * d + i);
+                for (int c = 0; c < 4; c++) acc[r][c] = _mm256_fmadd_ps(q, k[c], acc[r][c]);
+            }
+        }
+        for (int r = 0; r < rows; r++)
+            _mm_storeu_ps(scores + r * count + j, horizontal_sum4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]));
+    }
+    for (; j < count; j++) {
+        for (int r = 0; r < rows; r++) {
+            __m256 a = _mm256_setzero_ps();
+            for (ptrdiff_t i = 0; i < d; i += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(query + r * d + i), load8(keys, j * stride + i, half), a);
+            scores[r * count + j] = horizontal_sum(a);
+        }
+    }
 }
 
-QUERY_KEY_SCORES(ropescope_avx2_query_key_scores, float, LOAD_F32)
-QUERY_KEY_SCORES(ropescope_f16c_query_key_scores, uint16_t, LOAD_F16)
-WEIGHTED_VALUES(ropescope_avx2_weighted_values, float, LOAD_F32)
-WEIGHTED_VALUES(ropescope_f16c_weighted_values, uint16_t, LOAD_F16)
+/// output[r·d + i] = Σ_j weights[r·count + j]·value_j[i] for r < rows (≤ 3), 32 features per pass.
+INLINE void values_pass(const float *weights, const int rows, ptrdiff_t count, const void *values, ptrdiff_t stride,
+                        ptrdiff_t d, float *output, const int half) {
+    for (ptrdiff_t start = 0; start < d; start += 32) {
+        int lanes = (int)((d - start < 32 ? d - start : 32) / 8);
+        __m256 acc[3][4];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < 4; c++) acc[r][c] = _mm256_setzero_ps();
+        if (lanes == 4) {
+            for (ptrdiff_t j = 0; j < count; j++) {
+                _mm_prefetch((const char *)values + ((j + 16) * stride + start) * (half ? 2 : 4), _MM_HINT_T0);
+                __m256 v[4];
+                for (int c = 0; c < 4; c++) v[c] = load8(values, j * stride + start + 8 * c, half);
+                for (int r = 0; r < rows; r++) {
+                    __m256 p = _mm256_broadcast_ss(weights + r * count + j);
+                    for (int c = 0; c < 4; c++) acc[r][c] = _mm256_fmadd_ps(p, v[c], acc[r][c]);
+                }
+            }
+        } else {
+            for (ptrdiff_t j = 0; j < count; j++) {
+                for (int r = 0; r < rows; r++) {
+                    __m256 p = _mm256_broadcast_ss(weights + r * count + j);
+                    for (int c = 0; c < lanes; c++)
+                        acc[r][c] = _mm256_fmadd_ps(p, load8(values, j * stride + start + 8 * c, half), acc[r][c]);
+                }
+            }
+        }
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < lanes; c++) _mm256_storeu_ps(output + r * d + start + 8 * c, acc[r][c]);
+    }
+}
+
+// Rows in passes of three (two, one for the rest), each pass a specialised copy.
+#define IN_PASSES(CALL)                                                                                \
+    for (ptrdiff_t first = 0; first < rows; first += 3) {                                              \
+        ptrdiff_t left = rows - first;                                                                 \
+        if (left >= 3) { const int n = 3; CALL; }                                                      \
+        else if (left == 2) { const int n = 2; CALL; }                                                 \
+        else { const int n = 1; CALL; }                                                                \
+    }
+
+KERNEL void ropescope_avx2_query_key_scores(const float *query, ptrdiff_t rows, ptrdiff_t d, const float *keys,
+                                            ptrdiff_t key_stride, ptrdiff_t count, float *scores) {
+    IN_PASSES(scores_pass(query + first * d, n, d, keys, key_stride, count, scores + first * count, 0))
+}
+
+KERNEL void ropescope_f16c_query_key_scores(const float *query, ptrdiff_t rows, ptrdiff_t d, const uint16_t *keys,
+                                            ptrdiff_t key_stride, ptrdiff_t count, float *scores) {
+    IN_PASSES(scores_pass(query + first * d, n, d, keys, key_stride, count, scores + first * count, 1))
+}
+
+KERNEL void ropescope_avx2_weighted_values(const float *weights, ptrdiff_t rows, ptrdiff_t count, const float *values,
+                                           ptrdiff_t value_stride, ptrdiff_t d, float *output) {
+    IN_PASSES(values_pass(weights + first * count, n, count, values, value_stride, d, output + first * d, 0))
+}
+
+KERNEL void ropescope_f16c_weighted_values(const float *weights, ptrdiff_t rows, ptrdiff_t count, const uint16_t *values,
+                                           ptrdiff_t value_stride, ptrdiff_t d, float *output) {
+    IN_PASSES(values_pass(weights + first * count, n, count, values, value_stride, d, output + first * d, 1))
+}
 
 KERNEL void ropescope_f16c_round(const float *source, ptrdiff_t count, uint16_t *target) {
     ptrdiff_t i = 0;
@@ -182,7 +220,7 @@ KERNEL void ropescope_f16c_round(const float *source, ptrdiff_t count, uint16_t 
 
 KERNEL void ropescope_f16c_widen(const uint16_t *source, ptrdiff_t count, float *target) {
     ptrdiff_t i = 0;
-    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(target + i, LOAD_F16(source + i));
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(target + i, load8(source, i, 1));
     for (; i < count; i++) target[i] = _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(source[i])));
 }
 

@@ -26,9 +26,11 @@ enum DecodeAttention {
                     portable: Bool = !VectorMath.usesVectorKernels) {
         let d = shape.headDimension, group = shape.group, kvHeads = shape.keyValueHeads
         let workers = ProcessInfo.processInfo.activeProcessorCount
-        // Enough chunks for ~4 items per core, each at least `minimumChunk` keys.
+        // Enough chunks for ~4 items per core, each at least `minimumChunk` keys, and an item count
+        // that is a multiple of the cores where the chunks allow it (3 heads × 4 chunks on 2 cores).
         let wanted = max(1, (4 * workers + kvHeads - 1) / kvHeads)
-        let chunks = max(1, min(wanted, keyCount / minimumChunk))
+        let balanced = (wanted..<(wanted + workers)).first { kvHeads * $0 % workers == 0 } ?? wanted
+        let chunks = max(1, min(balanced, keyCount / minimumChunk))
         let items = kvHeads * chunks
         // Per item: group rows of (max, sum, d accumulators).
         let stride = group * (d + 2)

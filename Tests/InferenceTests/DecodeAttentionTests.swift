@@ -23,6 +23,8 @@ final class DecodeAttentionTests: XCTestCase {
         Case(keyCount: 511, heads: 9, keyValueHeads: 3, headDimension: 64),   // one chunk
         Case(keyCount: 3001, heads: 9, keyValueHeads: 3, headDimension: 64),  // several chunks, a 4-key tail
         Case(keyCount: 1030, heads: 8, keyValueHeads: 2, headDimension: 128),
+        Case(keyCount: 600, heads: 4, keyValueHeads: 2, headDimension: 32),   // rows in a pass of two
+        Case(keyCount: 299, heads: 5, keyValueHeads: 1, headDimension: 40),   // passes of 3 + 2; 32 + 8 features
         Case(keyCount: 777, heads: 6, keyValueHeads: 3, headDimension: 12),   // d not a multiple of 8: portable
     ]
 
