@@ -25,7 +25,7 @@ enum DecodeAttention {
                     output: UnsafeMutablePointer<Float>, keyCount: Int, shape: AttentionShape,
                     portable: Bool = !VectorMath.usesVectorKernels) {
         let d = shape.headDimension, group = shape.group, kvHeads = shape.keyValueHeads
-        let workers = ProcessInfo.processInfo.activeProcessorCount
+        let workers = Cores.available
         // Enough chunks for ~4 items per core, each at least `minimumChunk` keys, and an item count
         // that is a multiple of the cores where the chunks allow it (3 heads × 4 chunks on 2 cores).
         let wanted = max(1, (4 * workers + kvHeads - 1) / kvHeads)

@@ -63,7 +63,7 @@ enum Linear {
         precondition(weight.columns == inFeatures && weight.rows == outFeatures,
                      "'\(weight.tensor.name)' is [\(weight.rows), \(weight.columns)]: [\(outFeatures), \(inFeatures)] expected")
         let maximumTile = max(16, panelBytes / (4 * max(1, inFeatures)))
-        let workers = ProcessInfo.processInfo.activeProcessorCount
+        let workers = Cores.available
         let needed = (outFeatures + maximumTile - 1) / maximumTile
         let tiles = min(outFeatures, (needed + workers - 1) / workers * workers)
         let input = SharedPointer(x), output = SharedPointer(y)

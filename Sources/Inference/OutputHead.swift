@@ -43,7 +43,7 @@ extension LlamaModel {
         let targetLogits = UnsafeMutablePointer<Float>.allocate(capacity: max(1, routes.targets.count))
         defer { input.deallocate(); scratch.deallocate(); states.deallocate(); targetLogits.deallocate() }
         let shared = SharedOutputState(scratch: scratch, states: states, targetLogits: targetLogits)
-        let workers = ProcessInfo.processInfo.activeProcessorCount
+        let workers = Cores.available
 
         let quantized = weights.quantizedOutputProjection
         // Quantized: one [vocabularySliceRows, d_model] float panel, refilled per slice.
