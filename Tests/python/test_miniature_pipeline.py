@@ -78,6 +78,15 @@ def test_smoke_pipeline_runs_resumes_and_summarises(tmp_path):
     assert len((out / "times.tsv").read_text().splitlines()) == len(times)
     assert json.loads((out / "run.json").read_text())["invocations"][1]["trained"] == 0
 
+    # An interrupted training run (a checkpoint without its report) is taken up again, and only it:
+    # here its state is final, so --resume is refused and it retrains to the same weights.
+    report = out / "checkpoints" / "ar-pretrain.report.json"
+    before = json.loads(report.read_text())
+    report.unlink()
+    log, _ = run(out)
+    assert "resume: train ar-pretrain" in log and log.count("train: ") == 1 and "probe: " not in log, log[-2000:]
+    assert json.loads(report.read_text())["train_loss"] == before["train_loss"]
+
     summary_dir = tmp_path / "summary"
     figures, stdout = run_notebook_script(NOTEBOOK, tmp_path, ROPESCOPE_MINIATURE=str(out),
                                           ROPESCOPE_SUMMARY=str(summary_dir))

@@ -152,26 +152,36 @@ for seed in sys.argv[6:]:
 EOF
 
 # train NAME ARGS...: one training run into checkpoints/NAME.gguf; done when NAME.report.json
-# exists. A checkpoint without a report is an interrupted run: continue it with --resume.
+# exists. A checkpoint without a report is an interrupted run: continue it from its last
+# --checkpoint-every checkpoint with --resume (same steps, seed and streams: it ends where the
+# uninterrupted run would); if that is refused (a finished or foreign state), train it again.
 train() {
     local name=$1 ckpt=$OUT/checkpoints/$1
     shift
     if [ -s "$ckpt.report.json" ]; then
         log "skip: train $name (exists)"; skipped=$((skipped + 1)); return
     fi
-    local resume=()
     if [ -s "$ckpt.gguf" ] && [ -s "$ckpt.gguf.state" ]; then
         cp "$ckpt.gguf" "$ckpt.partial.gguf" && cp "$ckpt.gguf.state" "$ckpt.partial.gguf.state"
-        resume=(--init "$ckpt.partial.gguf" --resume)
         log "resume: train $name from its last checkpoint"
+        if ! train_once "$name" "$@" --init "$ckpt.partial.gguf" --resume; then
+            log "resume refused (see $OUT/logs/train-$name.log): training $name from the start"
+            rm -f "$ckpt.gguf" "$ckpt.gguf.state"
+        fi
+        rm -f "$ckpt.partial.gguf" "$ckpt.partial.gguf.state"
     fi
-    log "train: $name"
-    timed "$name" train "$BIN" train "$@" "${resume[@]}" --data "$CORPUS" --output "$ckpt.gguf" \
-        --loss-curve "$ckpt.curve.h5" --json > "$ckpt.report.tmp" 2> "$OUT/logs/train-$name.log" || {
-        tail -5 "$OUT/logs/train-$name.log" >&2; rm -f "$ckpt.report.tmp"; exit 1; }
-    mv "$ckpt.report.tmp" "$ckpt.report.json"
-    rm -f "$ckpt.partial.gguf" "$ckpt.partial.gguf.state"
+    if [ ! -s "$ckpt.report.json" ]; then
+        log "train: $name"
+        train_once "$name" "$@" || { tail -5 "$OUT/logs/train-$name.log" >&2; exit 1; }
+    fi
     trained=$((trained + 1))
+}
+train_once() {
+    local name=$1 ckpt=$OUT/checkpoints/$1
+    shift
+    timed "$name" train "$BIN" train "$@" --data "$CORPUS" --output "$ckpt.gguf" --loss-curve "$ckpt.curve.h5" \
+        --json > "$ckpt.report.tmp" 2> "$OUT/logs/train-$name.log" || { rm -f "$ckpt.report.tmp"; return 1; }
+    mv "$ckpt.report.tmp" "$ckpt.report.json"
 }
 
 # probe CHECKPOINT NAME KIND ARGS...: one probe into probes/NAME/KIND.{h5,json}; done when the JSON exists.
