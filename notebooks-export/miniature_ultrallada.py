@@ -245,11 +245,11 @@ for ax, twin in zip(axes[0], TWINS):
         ax.errorbar(lengths, means, yerr=sds, marker="o", capsize=3, label=spec)
     for x, label in [(T, "T_train"), (T_POST, "T'_train")]:
         ax.axvline(x, color="grey", lw=0.8, ls=":")
-        ax.text(x, ax.get_ylim()[1], label, fontsize=8, ha="center", va="bottom")
+        ax.text(x, 0.02, f" {label}", transform=ax.get_xaxis_transform(), fontsize=8, ha="left", va="bottom")
     ax.set_xscale("log", base=2)
     ax.set_xlabel("context length L (tokens)")
     ax.set_ylabel("nats/token (" + ("chain rule" if twin == "ar" else "masked-diffusion bound") + ")")
-    ax.set_title(f"{twin}: held-out NLL vs L (mean ± sd over packings × seeds)")
+    ax.set_title(f"{twin}: held-out NLL vs L\n(mean ± sd over packings × seeds)", fontsize=10)
     ax.legend(fontsize=8)
 save(fig, "miniature_nll_vs_length")
 
@@ -264,7 +264,7 @@ for ax, twin in zip(axes[0], TWINS):
                yerr=[s["sd"] or 0 for s in stats], capsize=3, color=colours.get(inference), label=f"probed {inference}")
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xticks(np.arange(len(PACKINGS)), [f"trained {p}" for p in PACKINGS])
-    ax.set_ylabel("mean ΔNLL = NLL(packed) − NLL(alone), nats")
-    ax.set_title(f"{twin}: interference by packing (mean ± sd over specs × seeds)")
+    ax.set_ylabel("mean ΔNLL (packed − alone), nats")
+    ax.set_title(f"{twin}: interference by packing\n(mean ± sd over specs × seeds)", fontsize=10)
     ax.legend(fontsize=8)
 save(fig, "miniature_interference_by_packing")
