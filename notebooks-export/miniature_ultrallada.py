@@ -195,8 +195,11 @@ long_keys = [f"nll_{T_POST}", f"nll_{L_MAX}"]
 #    longest L; post-trained `none`: T' → longest L), and attention locality.
 for twin in TWINS:
     pre = next(r for r in rows if r["twin"] == twin and r["spec"] == "pretrain")
+    # One pre-trained model per twin: the spread is the probe's own standard errors, combined as if
+    # independent (different windows), sqrt(SE_L² + SE_T²).
     hypotheses[f"{twin}_pretrain_nll_growth"] = {
-        f"{length}_minus_{T}": pre.get(f"nll_{length}", math.nan) - pre[f"nll_{T}"]
+        f"{length}_minus_{T}": dict(mean=pre[f"nll_{length}"] - pre[f"nll_{T}"],
+                                    se=math.hypot(pre[f"nll_se_{length}"], pre[f"nll_se_{T}"]))
         for length in settings["ppl_lengths"] if length > T}
     values = [per_seed(twin, f"nll_{L_MAX}", ["none"], PACKINGS, s) - per_seed(twin, f"nll_{T_POST}", ["none"], PACKINGS, s)
               for s in SEEDS]
@@ -204,6 +207,11 @@ for twin in TWINS:
                                                                          **spread(values))
     hypotheses[f"{twin}_pretrain_attention"] = dict(local_mass=pre["attention_local_mass"],
                                                     mean_distance=pre["attention_mean_distance"])
+growth = [hypotheses[f"{twin}_pretrain_nll_growth"] for twin in ("llada", "ar")] if set(TWINS) >= {"ar", "llada"} else []
+if growth:
+    hypotheses["pretrain_nll_growth_llada_minus_ar"] = {
+        key: dict(mean=growth[0][key]["mean"] - growth[1][key]["mean"], se=math.hypot(growth[0][key]["se"], growth[1][key]["se"]))
+        for key in growth[0]}
 # 2. RoPE choice: NLL at T' and the longest L, averaged over packings.
 for twin, a, b in [("llada", "diffusion-ntk", "ntk"), ("llada", "diffusion-ntk", "critical-ntk"),
                    ("ar", "critical-ntk", "ntk"), ("ar", "critical-ntk", "diffusion-ntk")]:

@@ -125,10 +125,15 @@ json.dump(settings, open(sys.argv[1], "w"), indent=1)
 EOF
 
 # --- corpus and held-out split ------------------------------------------------------------------
-if [ -d "$CORPUS" ] && [ -n "$(ls "$CORPUS"/*.txt 2>/dev/null | head -1)" ]; then
+# A corpus is complete when its MANIFEST.json (fetch-corpus.sh, written last) or, for the smoke
+# corpus, its .done marker exists; a user-given CORPUS with .txt files is taken as it is.
+if [ -s "$CORPUS/MANIFEST.json" ] || [ -e "$CORPUS/.done" ] || { [ "$CORPUS" != "$OUT/corpus" ] &&
+        [ -n "$(ls "$CORPUS"/*.txt 2>/dev/null | head -1)" ]; }; then
     log "skip: corpus $CORPUS (exists)"
 elif [ "$SCALE" = smoke ]; then
+    rm -rf "$CORPUS"
     "$PYTHON" scripts/fixtures/twin_corpus.py "$CORPUS" "$OUT/logs/twin-corpus-heldout.txt" >&2
+    touch "$CORPUS/.done"
 else
     scripts/fetch-corpus.sh "$CORPUS"
 fi
