@@ -124,3 +124,17 @@ def test_bad_scale_is_a_usage_error(tmp_path):
     result = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 64 and "SCALE=huge" in result.stderr
     assert not (tmp_path / "m").exists()
+
+
+def test_heldout_pieces_keep_every_word_within_the_byte_limit():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("heldout", REPO / "experiments" / "miniature-ultrallada" / "heldout.py")
+    heldout = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(heldout)
+    text = (REPO / "Tests" / "Fixtures" / "text" / "gnu-licenses.txt").read_text(encoding="utf-8")[:20000]
+    for limit in (60, 400):
+        pieces = heldout.pieces(text, limit)
+        assert len(pieces) > 1 and all(0 < len(p.encode("utf-8")) <= limit for p in pieces), limit
+        # Nothing is lost or reordered: the words of the pieces are the words of the text.
+        assert " ".join(pieces).split() == text.split(), limit
+    assert heldout.pieces("A short fortune.", 60) == ["A short fortune."]
