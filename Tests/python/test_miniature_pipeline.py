@@ -87,6 +87,11 @@ def test_smoke_pipeline_runs_resumes_and_summarises(tmp_path):
     assert "resume: train ar-pretrain" in log and log.count("train: ") == 1 and "probe: " not in log, log[-2000:]
     assert json.loads(report.read_text())["train_loss"] == before["train_loss"]
 
+    # Other settings into the same run directory are refused before any work.
+    env = dict(os.environ, SCALE="smoke", OUT=str(out), ROPESCOPE_BIN=str(_binary()), POST_STEPS="3")
+    result = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 64 and "post_steps" in result.stderr, result.stderr
+
     summary_dir = tmp_path / "summary"
     figures, stdout = run_notebook_script(NOTEBOOK, tmp_path, ROPESCOPE_MINIATURE=str(out),
                                           ROPESCOPE_SUMMARY=str(summary_dir))

@@ -94,7 +94,7 @@ timed() {
     awk -v kind="$kind" -v name="$name" -v a="$t0" -v b="$t1" 'BEGIN { printf "%s\t%s\t%.3f\n", kind, name, b - a }' \
         >> "$OUT/times.tsv"
 }
-# spec_string NAME TWIN: the --rope spec of a post-training run (lengths from the checkpoint's
+# spec_string NAME: the --rope spec of a post-training run (lengths from the checkpoint's
 # trained context T = PRE_LENGTH to POST_LENGTH). critical-ntk: LongLLaDA's causal rule
 # (range-multiplier 1); diffusion-ntk: UltraLLaDA's doubled range (T_cap = 2T, T_Ecap = 2T').
 spec_string() {
@@ -110,8 +110,11 @@ objective_of() { [ "$1" = ar ] && echo ar || echo masked-diffusion; }
 # --- record the machine and the settings -------------------------------------------------------
 spec_json=$(for spec in $SPECS; do printf '"%s": "%s", ' "$spec" "$(spec_string "$spec")"; done)
 [ -s "$OUT/machine.json" ] || "$BIN" system --json > "$OUT/machine.json"
-"$PYTHON" - "$OUT/settings.json" <<EOF
+# settings.json: written on the first run; a later run into the same OUT must have the same
+# settings (the binary path aside), else its outputs would mix two experiments: refused (64).
+"$PYTHON" - "$OUT/settings.json" <<EOF || exit 64
 import json, sys
+from pathlib import Path
 settings = dict(scale="$SCALE", binary="$BIN", threads=$THREADS, seeds=[int(s) for s in "$SEEDS".split()],
                 pre_seed=$PRE_SEED, config="$CONFIG", pre_length=$PRE_LENGTH, pre_steps=$PRE_STEPS,
                 post_length=$POST_LENGTH, post_steps=$POST_STEPS, post_batch=$POST_BATCH, post_warmup=$POST_WARMUP,
@@ -121,7 +124,15 @@ settings = dict(scale="$SCALE", binary="$BIN", threads=$THREADS, seeds=[int(s) f
                 distractors=$DISTRACTORS, interference_lengths=[$INTERFERENCE_LENGTHS],
                 interference_documents=$INTERFERENCE_DOCS, interference_bytes=$INTERFERENCE_BYTES, attention_lengths=[$ATTENTION_LENGTHS],
                 local_window=$LOCAL_WINDOW, eod_token=$EOD_TOKEN, probe_seed=0)
-json.dump(settings, open(sys.argv[1], "w"), indent=1)
+path = Path(sys.argv[1])
+if path.exists():
+    old = json.loads(path.read_text())
+    changed = sorted(k for k in set(old) | set(settings) if k != "binary" and old.get(k) != settings.get(k))
+    if changed:
+        sys.exit(f"error: {path.parent} holds a run with other settings ({', '.join(changed)}): "
+                 "use another OUT or the same settings")
+else:
+    path.write_text(json.dumps(settings, indent=1) + "\n")
 EOF
 
 # --- corpus and held-out split ------------------------------------------------------------------
