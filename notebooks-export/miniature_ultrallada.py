@@ -201,17 +201,18 @@ for twin in TWINS:
         f"{length}_minus_{T}": dict(mean=pre[f"nll_{length}"] - pre[f"nll_{T}"],
                                     se=math.hypot(pre[f"nll_se_{length}"], pre[f"nll_se_{T}"]))
         for length in settings["ppl_lengths"] if length > T}
-    values = [per_seed(twin, f"nll_{L_MAX}", ["none"], PACKINGS, s) - per_seed(twin, f"nll_{T_POST}", ["none"], PACKINGS, s)
-              for s in SEEDS]
-    hypotheses[f"{twin}_none_nll_growth_{L_MAX}_minus_{T_POST}"] = dict(per_seed=dict(zip(map(str, SEEDS), values)),
-                                                                         **spread(values))
+    values = [per_seed(twin, f"nll_{L_MAX}", ["none"], PACKINGS, s)
+              - per_seed(twin, f"nll_{T_POST}", ["none"], PACKINGS, s) for s in SEEDS]
+    hypotheses[f"{twin}_none_nll_growth_{L_MAX}_minus_{T_POST}"] = dict(
+        per_seed=dict(zip(map(str, SEEDS), values)), **spread(values))
     hypotheses[f"{twin}_pretrain_attention"] = dict(local_mass=pre["attention_local_mass"],
                                                     mean_distance=pre["attention_mean_distance"])
-growth = [hypotheses[f"{twin}_pretrain_nll_growth"] for twin in ("llada", "ar")] if set(TWINS) >= {"ar", "llada"} else []
-if growth:
+if set(TWINS) >= {"ar", "llada"}:
+    diffusion, autoregressive = hypotheses["llada_pretrain_nll_growth"], hypotheses["ar_pretrain_nll_growth"]
     hypotheses["pretrain_nll_growth_llada_minus_ar"] = {
-        key: dict(mean=growth[0][key]["mean"] - growth[1][key]["mean"], se=math.hypot(growth[0][key]["se"], growth[1][key]["se"]))
-        for key in growth[0]}
+        key: dict(mean=diffusion[key]["mean"] - autoregressive[key]["mean"],
+                  se=math.hypot(diffusion[key]["se"], autoregressive[key]["se"]))
+        for key in diffusion}
 # 2. RoPE choice: NLL at T' and the longest L, averaged over packings.
 for twin, a, b in [("llada", "diffusion-ntk", "ntk"), ("llada", "diffusion-ntk", "critical-ntk"),
                    ("ar", "critical-ntk", "ntk"), ("ar", "critical-ntk", "diffusion-ntk")]:

@@ -104,8 +104,8 @@ def test_smoke_pipeline_runs_resumes_and_summarises(tmp_path):
         {(t, s, p) for t in TWINS for s in SPECS for p in PACKINGS}
     lengths = settings["ppl_lengths"]
     for row in rows:
-        for key in [f"nll_{n}" for n in lengths] + ["passkey_log_prob", "passkey_rank", "attention_local_mass",
-                                                    "attention_mean_distance"] + [f"interference_{p}" for p in PACKINGS]:
+        keys = [f"nll_{n}" for n in lengths] + [f"interference_{p}" for p in PACKINGS]
+        for key in keys + ["passkey_log_prob", "passkey_rank", "attention_local_mass", "attention_mean_distance"]:
             assert math.isfinite(row[key]), (row["twin"], row["spec"], row["packing"], key)
     # The table's numbers are the probes' own: recompute two of them from the raw reports.
     row = next(r for r in rows if (r["twin"], r["spec"], r["packing"]) == ("llada", "diffusion-ntk", "mask"))
@@ -133,7 +133,8 @@ def test_bad_scale_is_a_usage_error(tmp_path):
 
 def test_heldout_pieces_keep_every_word_within_the_byte_limit():
     import importlib.util
-    spec = importlib.util.spec_from_file_location("heldout", REPO / "experiments" / "miniature-ultrallada" / "heldout.py")
+    path = REPO / "experiments" / "miniature-ultrallada" / "heldout.py"
+    spec = importlib.util.spec_from_file_location("heldout", path)
     heldout = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(heldout)
     text = (REPO / "Tests" / "Fixtures" / "text" / "gnu-licenses.txt").read_text(encoding="utf-8")[:20000]

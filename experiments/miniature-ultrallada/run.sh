@@ -19,19 +19,20 @@
 # 256,1024,2048,4096], PPL_WINDOWS [1 / 3], SAMPLES [2 / 8] (masked-diffusion passes per window, exact
 # counts), IF_SAMPLES [2 / 4] (the same for interference, whose ΔNLL is paired: same masks alone and
 # packed), PASSKEY_LENGTHS [128,256 / 256,1024,4096], PASSKEY_DEPTHS [0,1 / 0,0.5,1], PASSKEY_TRIALS
-# [1 / 3], DISTRACTORS [2 / 4], INTERFERENCE_LENGTHS [128 / 1024], INTERFERENCE_DOCS [6 / 64], INTERFERENCE_BYTES [60 / 400] (longest document), ATTENTION_LENGTHS [32,128 / 256,1024,4096], LOCAL_WINDOW [8 / 64],
-# CORPUS [OUT/corpus]. See README.md beside this script for the budget arithmetic.
+# [1 / 3], DISTRACTORS [2 / 4], INTERFERENCE_LENGTHS [128 / 1024], INTERFERENCE_DOCS [6 / 64],
+# INTERFERENCE_BYTES [60 / 400] (longest document), ATTENTION_LENGTHS [32,128 / 256,1024,4096],
+# LOCAL_WINDOW [8 / 64], CORPUS [OUT/corpus]. See README.md beside this script for the budget arithmetic.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/../.."
 SCALE=${SCALE:-full}
 case "$SCALE" in
     smoke) d_threads=1 d_seeds=1 d_config=Tests/Fixtures/training/tiny.json d_pre_length=32 d_pre_steps=3 d_ckpt=0
-           d_post_length=128 d_post_steps=2 d_post_batch=2 d_post_warmup=1 d_ppl=32,128,256 d_windows=1 d_samples=2 d_if_samples=2
-           d_pk_lengths=128,256 d_pk_depths=0,1 d_pk_trials=1 d_distractors=2 d_if_lengths=128 d_if_docs=6 d_if_bytes=60
+           d_post_length=128 d_post_steps=2 d_post_batch=2 d_post_warmup=1 d_ppl=32,128,256 d_windows=1 d_samples=2
+           d_if_samples=2 d_pk_lengths=128,256 d_pk_depths=0,1 d_pk_trials=1 d_distractors=2 d_if_lengths=128 d_if_docs=6 d_if_bytes=60
            d_at_lengths=32,128 d_local=8 ;;
-    full)  d_threads=2 d_seeds="1 2" d_config=experiments/miniature-ultrallada/twin.json d_pre_length=256 d_pre_steps=2000
-           d_ckpt=100 d_post_length=1024 d_post_steps=80 d_post_batch=4 d_post_warmup=10 d_ppl=256,1024,2048,4096
+    full)  d_threads=2 d_seeds="1 2" d_config=experiments/miniature-ultrallada/twin.json d_pre_length=256
+           d_pre_steps=2000 d_ckpt=100 d_post_length=1024 d_post_steps=80 d_post_batch=4 d_post_warmup=10 d_ppl=256,1024,2048,4096
            d_windows=3 d_samples=8 d_if_samples=4 d_pk_lengths=256,1024,4096 d_pk_depths=0,0.5,1 d_pk_trials=3
            d_distractors=4 d_if_lengths=1024 d_if_docs=64 d_if_bytes=400 d_at_lengths=256,1024,4096 d_local=64 ;;
     *) echo "error: SCALE=$SCALE: allowed smoke, full" >&2; exit 64 ;;
@@ -119,10 +120,12 @@ settings = dict(scale="$SCALE", binary="$BIN", threads=$THREADS, seeds=[int(s) f
                 pre_seed=$PRE_SEED, config="$CONFIG", pre_length=$PRE_LENGTH, pre_steps=$PRE_STEPS,
                 post_length=$POST_LENGTH, post_steps=$POST_STEPS, post_batch=$POST_BATCH, post_warmup=$POST_WARMUP,
                 factor=$FACTOR, specs="$SPECS".split(), packings="$PACKINGS".split(), twins=["ar", "llada"],
-                spec_strings={${spec_json%, }}, ppl_lengths=[$PPL_LENGTHS], ppl_windows=$PPL_WINDOWS, samples=$SAMPLES, interference_samples=$IF_SAMPLES,
+                spec_strings={${spec_json%, }}, ppl_lengths=[$PPL_LENGTHS], ppl_windows=$PPL_WINDOWS, samples=$SAMPLES,
+                interference_samples=$IF_SAMPLES,
                 passkey_lengths=[$PASSKEY_LENGTHS], passkey_depths=[$PASSKEY_DEPTHS], passkey_trials=$PASSKEY_TRIALS,
                 distractors=$DISTRACTORS, interference_lengths=[$INTERFERENCE_LENGTHS],
-                interference_documents=$INTERFERENCE_DOCS, interference_bytes=$INTERFERENCE_BYTES, attention_lengths=[$ATTENTION_LENGTHS],
+                interference_documents=$INTERFERENCE_DOCS, interference_bytes=$INTERFERENCE_BYTES,
+                attention_lengths=[$ATTENTION_LENGTHS],
                 local_window=$LOCAL_WINDOW, eod_token=$EOD_TOKEN, probe_seed=0)
 path = Path(sys.argv[1])
 if path.exists():
