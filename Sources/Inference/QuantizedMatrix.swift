@@ -48,6 +48,23 @@ public struct QuantizedMatrix: Sendable {
 }
 
 extension QuantizedMatrix {
+    /// Calls `body` with the address of row 0's encoded bytes in the file's mapping; row r starts
+    /// `r · tensor.rowByteSize` bytes later. The pointer must not escape `body`.
+    func withRowBytes<R>(_ body: (UnsafeRawPointer) throws -> R) rethrows -> R {
+        let bytes: GGUFBytes
+        do {
+            bytes = try file.rawBytes(of: tensor)
+        } catch {
+            preconditionFailure("'\(tensor.name)' was checked to belong to its file at construction: \(error)")
+        }
+        return try bytes.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress else {
+                preconditionFailure("'\(tensor.name)' has \(buffer.count) bytes mapped")
+            }
+            return try body(base)
+        }
+    }
+
     /// Throws `InferenceError.nonFiniteWeight` (tensor name, flat row-major index) for the first
     /// NaN/±inf of the widened values, scanning one panel of rows at a time.
     func checkFinite() throws {
