@@ -5,7 +5,14 @@
 #include "QuantizedDotInternal.h"
 #include <immintrin.h>
 
-#define RQ_AVX2 __attribute__((target("avx2,fma")))
+#define RQ_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+/// IEEE binary16 at p (little-endian, unaligned) -> float, with F16C.
+RQ_AVX2 static inline float rq_half_f16c(const uint8_t *p) {
+    uint16_t bits;
+    memcpy(&bits, p, 2);
+    return _cvtsh_ss(bits);
+}
 
 /// Σ of the 8 lanes.
 RQ_AVX2 static inline float rq_hsum(__m256 v) {

@@ -7,7 +7,7 @@ int ropescope_qdot_variant_available(int variant) {
 #ifdef RQ_X86
     case ROPESCOPE_QDOT_AVX2:
         __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
 #endif
     default: return 0;
     }

@@ -37,8 +37,8 @@ RQ_AVX2 static float dot_k4_avx2(ptrdiff_t n, const uint8_t *w, size_t block_byt
             msum += m0 * (x[b].bsums[4 * c] + x[b].bsums[4 * c + 1])
                   + m1 * (x[b].bsums[4 * c + 2] + x[b].bsums[4 * c + 3]);
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(rq_half(w) * x[b].d), _mm256_cvtepi32_ps(isum), acc);
-        minimums += x[b].d * rq_half(w + 2) * (float)msum;
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(rq_half_f16c(w) * x[b].d), _mm256_cvtepi32_ps(isum), acc);
+        minimums += x[b].d * rq_half_f16c(w + 2) * (float)msum;
     }
     return rq_hsum(acc) - minimums;
 }
@@ -76,7 +76,7 @@ RQ_AVX2 float rq_dot_q6_K_avx2(ptrdiff_t n, const void *weight, const void *acti
         }
         int offset = 0;
         for (int j = 0; j < 16; j++) offset += scales[j] * x[b].bsums[j];
-        __m256 scale = _mm256_set1_ps(rq_half(w + 208) * x[b].d);
+        __m256 scale = _mm256_set1_ps(rq_half_f16c(w + 208) * x[b].d);
         acc = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(isum), acc);
         acc = _mm256_fmadd_ps(scale, _mm256_setr_ps(-32.0f * (float)offset, 0, 0, 0, 0, 0, 0, 0), acc);
     }
