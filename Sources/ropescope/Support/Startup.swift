@@ -20,10 +20,7 @@ enum Startup {
             let status = try BLASStartup.prepare()
             for warning in status.warnings { printLine(warning) }
             let quantized = try QuantizedKernels.configure()
-            if verbose {
-                printLine(status.verboseLine)
-                printLine("ropescope: quantized dot kernel \(quantized.rawValue)")
-            }
+            if verbose { printLine(status.verboseLine + "; quantized dot kernel \(quantized.rawValue)") }
         } catch {
             printLine("Error: \(error)")
             exit(64)
