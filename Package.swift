@@ -26,6 +26,8 @@ let package = Package(
 
         // AVX2/FMA builds of the inference core's elementwise loops, chosen at run time.
         .target(name: "CVectorKernels"),
+        // Integer dot products of GGUF weight blocks with 8-bit activations (decode), chosen at run time.
+        .target(name: "CQuantizedKernels"),
         // CPUID/XGETBV and dladdr for BLASRuntime (CPU features, the loaded OpenBLAS file).
         .target(name: "CSystemInfo"),
         // The one owner of process-wide OpenBLAS state: kernel choice (start-up check) and threads.
@@ -39,7 +41,7 @@ let package = Package(
         .target(name: "TensorArchive", dependencies: ["CHDF5", "CTemporaryFiles"]),
         .target(name: "GGUF"),
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
-        .target(name: "Inference", dependencies: ["RoPE", "BLASRuntime", "CBLAS", "CVectorKernels", "GGUF"]),
+        .target(name: "Inference", dependencies: ["RoPE", "BLASRuntime", "CBLAS", "CVectorKernels", "CQuantizedKernels", "GGUF"]),
         .target(name: "Analyzers", dependencies: ["RoPE", "Spectra", "TensorArchive"]),
         .target(name: "Probes", dependencies: ["RoPE", "Inference", "Tokenizers", "GGUF", "TensorArchive"]),
         // The pre-flight verdict of `validate`: candidates × analytic/empirical checks, ranked.
@@ -66,7 +68,7 @@ let package = Package(
         .testTarget(name: "TensorArchiveTests", dependencies: ["TensorArchive", "CHDF5"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "RoPEScopeTestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "RoPEScopeTestSupport"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "BLASRuntime", "RoPE", "GGUF", "RoPEScopeTestSupport"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "CQuantizedKernels", "BLASRuntime", "RoPE", "GGUF", "RoPEScopeTestSupport"]),
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "RoPE", "TensorArchive"]),
         .testTarget(name: "ProbesTests", dependencies: ["Probes", "RoPEScopeTestSupport", "Inference", "Tokenizers", "GGUF", "TensorArchive", "RoPE"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "Report", "RoPE", "Analyzers", "Probes", "Inference"]),

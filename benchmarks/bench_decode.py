@@ -10,14 +10,19 @@ their seconds (the first token comes from the prefill), and prefill tokens/s, be
 
   - ropescope: `generate --prompt-file F --max-tokens N --json` (release build), which reports
     tokens_per_second.prefill / .decode itself (model load excluded; a decode step = one cached
-    forward pass of one token through float32 weights + the argmax). It stops early at EOS; the
-    rate is per step either way.
+    forward pass of one token + the argmax). `--weights quantized` (default) keeps the GGUF
+    matrices encoded: decode products are integer dots with 8-bit activations (as llama.cpp),
+    prefill widens panels for sgemm; `--weights float32` dequantises everything at load.
+    It stops early at EOS; the rate is per step either way.
   - llama.cpp (llama-cpp-python, separate process, flash attention off and on): Llama.eval of the
     prompt (n_batch 512), then per step: argmax of the last logits row, one llama_decode of that
     token (Q4_1 weights, Q8 activations, f16 K/V). Never stops at EOS.
 
 Run (after `swift build -c release --product ropescope`; pinned versions as bench_inference.py):
     /tmp/llamacpp-venv/bin/python benchmarks/bench_decode.py [--lengths 2048,8192] [--tokens 64] [--repeats 2]
+        [--weights quantized|float32]
+The JSON output records the machine (`ropescope system --json`, incl. the quantized dot kernel) and
+the 1-minute load average at the start and the end (the machine may be shared).
 """
 from __future__ import annotations
 
@@ -34,6 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_inference import DEFAULT_BINARY, DEFAULT_MODEL, ROOT, write_text  # noqa: E402
+from bench_system import describe, ropescope_system  # noqa: E402
 
 
 def llama_worker(job: dict) -> dict:
@@ -73,6 +79,8 @@ def main() -> int:
     parser.add_argument("--tokens", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--weights", choices=["quantized", "float32"], default="quantized",
+                        help="ropescope generate --weights (default quantized: integer dot decode)")
     parser.add_argument("--json-output", type=Path, default=ROOT / "out" / "bench-decode.json")
     parser.add_argument("--llama-worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -81,6 +89,12 @@ def main() -> int:
         return 0
 
     import llama_cpp
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads))
+    system = ropescope_system(args.ropescope, env)
+    full_system = json.loads(subprocess.run([str(args.ropescope), "system", "--json"], check=True,
+                                            capture_output=True, text=True, env=env).stdout)
+    print(describe(system) + f"; quantized dot kernel {full_system.get('quantized_kernel', {}).get('active')}")
+    load_at_start = os.getloadavg()[0]
     text_path = ROOT / "out" / "bench-text.txt"
     write_text(text_path)
     vocab = llama_cpp.Llama(str(args.model), vocab_only=True, verbose=False)
@@ -92,11 +106,11 @@ def main() -> int:
         prompt = ROOT / "out" / f"bench-decode-{length}.txt"
         prompt.write_bytes(vocab.detokenize(all_tokens[:length]))
         tokens = vocab.tokenize(prompt.read_bytes(), add_bos=False, special=False)
-        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads))
         best = {"ropescope": None, "llama.cpp FA off": None, "llama.cpp FA on": None}
         for _ in range(args.repeats):
             out = subprocess.run([str(args.ropescope), "generate", str(args.model), "--prompt-file", str(prompt),
-                                  "--max-tokens", str(args.tokens), "--threads", str(args.threads), "--json"],
+                                  "--max-tokens", str(args.tokens), "--threads", str(args.threads), "--weights", args.weights,
+                                  "--json"],
                                  check=True, capture_output=True, text=True, env=env).stdout
             report = json.loads(out)
             if report["prompt_tokens"] != len(tokens):
@@ -120,8 +134,9 @@ def main() -> int:
               + f"; decode ratio {ratio:.2f}x (target >= 1x)")
         results.append({"context_length": len(tokens), "tokens": args.tokens, "best": best, "decode_ratio": ratio})
     args.json_output.parent.mkdir(parents=True, exist_ok=True)
-    args.json_output.write_text(json.dumps({"threads": args.threads, "load_1min": os.getloadavg()[0], "results": results},
-                                           indent=2))
+    args.json_output.write_text(json.dumps({"threads": args.threads, "weights": args.weights,
+                                            "load_1min_at_start": load_at_start, "load_1min": os.getloadavg()[0],
+                                            "ropescope_system": full_system, "results": results}, indent=2))
     return 0
 
 

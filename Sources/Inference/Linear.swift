@@ -53,6 +53,8 @@ enum Linear {
     ///     P = dequantise(W[T, :])            (float32 panel, [|T|, inFeatures])
     ///     y[:, T] = x·Pᵀ  (+ y[:, T])        (one sgemm, ldc = outFeatures)
     /// ```
+    /// Products of at most `smallRowLimit` rows (decode) over a type with an integer kernel run as
+    /// `applyIntegerDot` instead (8-bit activations, see there).
     /// Widening runs on every core alongside the products instead of between them. Every output
     /// element is one sgemm dot product over the same float32 values as the float32 path, so
     /// results equal `dequantise-then-apply` up to sgemm's summation order.
@@ -62,6 +64,10 @@ enum Linear {
         guard rows > 0, outFeatures > 0 else { return }
         precondition(weight.columns == inFeatures && weight.rows == outFeatures,
                      "'\(weight.tensor.name)' is [\(weight.rows), \(weight.columns)]: [\(outFeatures), \(inFeatures)] expected")
+        if usesIntegerDot(weight, rows: rows) {
+            applyIntegerDot(x, rows: rows, inFeatures: inFeatures, weight: weight, into: y, accumulate: accumulate)
+            return
+        }
         let maximumTile = max(16, panelBytes / (4 * max(1, inFeatures)))
         let workers = Cores.available
         let needed = (outFeatures + maximumTile - 1) / maximumTile

@@ -7,7 +7,9 @@ extension LlamaModel {
     /// ```
     /// for each block of ≤ outputBlockRows positions:
     ///     for each slice of ≤ vocabularySliceRows vocabulary rows v0…v1 of W_out:
-    ///         z = x_block · W_out[v0…v1]ᵀ            ([rows, width], one sgemm, OpenBLAS threads)
+    ///         z = x_block · W_out[v0…v1]ᵀ            ([rows, width], one sgemm, OpenBLAS threads;
+    ///                                                  integer dots for a quantized W_out and a
+    ///                                                  block of ≤ Linear.smallRowLimit rows)
     ///         copy z to the requested logits / hook_logits rows;  pick x[target] if in the slice
     ///         fold z into each row's online logsumexp        (rows split across cores)
     /// nll = logsumexp(x) − x[target]
@@ -60,10 +62,15 @@ extension LlamaModel {
                 let parts = min(block.count, 4 * workers)
                 for sliceStart in stride(from: 0, to: vocabulary, by: sliceRows) {
                     let slice = sliceStart..<min(vocabulary, sliceStart + sliceRows)
-                    if let quantized, let panel { quantized.dequantize(rows: slice, into: panel) }
-                    let offset = quantized == nil ? sliceStart * model : 0
-                    Linear.apply(input, rows: block.count, inFeatures: model, weight: projection + offset,
-                                 outFeatures: slice.count, into: scratch)
+                    if let quantized, Linear.usesIntegerDot(quantized, rows: block.count) {
+                        Linear.applyIntegerDot(input, rows: block.count, inFeatures: model, weight: quantized,
+                                               outputRows: slice, into: scratch)
+                    } else {
+                        if let quantized, let panel { quantized.dequantize(rows: slice, into: panel) }
+                        let offset = quantized == nil ? sliceStart * model : 0
+                        Linear.apply(input, rows: block.count, inFeatures: model, weight: projection + offset,
+                                     outFeatures: slice.count, into: scratch)
+                    }
                     DispatchQueue.concurrentPerform(iterations: parts) { part in
                         for k in (part * block.count / parts)..<((part + 1) * block.count / parts) {
                             shared.fold(line: k, row: block[k], slice: slice, vocabulary: vocabulary, routes: routes, out: out)

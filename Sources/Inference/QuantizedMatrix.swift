@@ -2,7 +2,8 @@ import GGUF
 
 /// A weight matrix that stays in its GGUF encoding (F32, F16, BF16, Q8_0, Q4_0, Q4_1, K-quants —
 /// whatever `GGMLDequantizer` converts), read from the file's read-only memory mapping and
-/// widened to float32 one tile of rows at a time by `Linear` and the output head.
+/// widened to float32 one tile of rows at a time by `Linear` and the output head, or, for
+/// products of few rows, read in place by the integer dot kernels (`Linear.applyIntegerDot`).
 ///
 /// Row-major [rows, columns] = GGUF ne [columns, rows] (ne0 fastest), the same layout as the
 /// float32 path's `[out, in]` arrays. Resident memory is `byteCount` (the file's pages), e.g.
@@ -48,6 +49,23 @@ public struct QuantizedMatrix: Sendable {
 }
 
 extension QuantizedMatrix {
+    /// Calls `body` with the address of row 0's encoded bytes in the file's mapping; row r starts
+    /// `r · tensor.rowByteSize` bytes later. The pointer must not escape `body`.
+    func withRowBytes<R>(_ body: (UnsafeRawPointer) throws -> R) rethrows -> R {
+        let bytes: GGUFBytes
+        do {
+            bytes = try file.rawBytes(of: tensor)
+        } catch {
+            preconditionFailure("'\(tensor.name)' was checked to belong to its file at construction: \(error)")
+        }
+        return try bytes.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress else {
+                preconditionFailure("'\(tensor.name)' has \(buffer.count) bytes mapped")
+            }
+            return try body(base)
+        }
+    }
+
     /// Throws `InferenceError.nonFiniteWeight` (tensor name, flat row-major index) for the first
     /// NaN/±inf of the widened values, scanning one panel of rows at a time.
     func checkFinite() throws {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BLASRuntime
 import Foundation
+import Inference
 
 /// `ropescope system`: the BLAS library, its kernel and threads, and the CPU — what to paste into
 /// a bug report.
@@ -16,7 +17,9 @@ struct SystemCommand: ParsableCommand {
             against a naive product, and falls back to OpenBLAS's own choice on any mismatch. \
             A user's own OPENBLAS_CORETYPE is always kept. ROPESCOPE_BLAS_CORE=auto (default), \
             keep (never correct) or a kernel name (run that kernel if the CPU can). \
-            `ropescope --verbose COMMAND` or ROPESCOPE_VERBOSE=1 prints one line saying what was done.
+            `ropescope --verbose COMMAND` or ROPESCOPE_VERBOSE=1 prints one line saying what was done. \
+            Decode products over quantized weights (--weights quantized) use integer dot kernels; \
+            ROPESCOPE_QUANT_KERNEL=auto (default, the fastest this CPU runs), portable or avx2 picks them.
             """)
 
     @Flag(help: "Print JSON.")
@@ -38,6 +41,7 @@ struct SystemCommand: ParsableCommand {
             ("OpenBLAS's own choice", blas.openblasChoice ?? "unknown"),
             ("sgemm self-check", "\(blas.selfCheck.passed ? "passed" : "FAILED"), \(blas.selfCheck.summary)"),
             ("BLAS threads", String(blas.threads)),
+            ("quantized dot kernel", "\(report.quantizedKernel.active) (available: \(report.quantizedKernel.available.joined(separator: ", ")))"),
             ("CPU", cpu.model),
             ("CPU vendor", "\(cpu.vendor) (family \(cpu.family), model \(cpu.modelNumber))"),
             ("CPU features", cpu.features.joined(separator: " ")),
@@ -118,7 +122,18 @@ struct SystemReport: Encodable {
         var activeCores: Int
     }
 
+    /// The integer dot kernels of decode products over quantized weights.
+    struct QuantizedKernel: Encodable {
+        /// The variant in use (`QuantizedKernels.active`).
+        var active: String
+        /// Variants this CPU runs.
+        var available: [String]
+        /// `ROPESCOPE_QUANT_KERNEL` as set, if set.
+        var setting: String?
+    }
+
     var blas: BLAS
+    var quantizedKernel: QuantizedKernel
     var cpu: CPU
 
     static func current() -> SystemReport {
@@ -145,7 +160,10 @@ struct SystemReport: Encodable {
             features: features.names, hasAvx2Fma: features.hasAVX2FMA, hasAvx512: features.hasAVX512,
             logicalCores: ProcessInfo.processInfo.processorCount,
             activeCores: ProcessInfo.processInfo.activeProcessorCount)
-        return SystemReport(blas: blas, cpu: cpu)
+        let quantized = QuantizedKernel(active: QuantizedKernels.active.rawValue,
+                                        available: QuantizedKernelVariant.allCases.filter(\.isAvailable).map(\.rawValue),
+                                        setting: environment[QuantizedKernels.environmentKey])
+        return SystemReport(blas: blas, quantizedKernel: quantized, cpu: cpu)
     }
 
     /// The first "model name" of /proc/cpuinfo (Linux), for CPUs without a CPUID brand string.

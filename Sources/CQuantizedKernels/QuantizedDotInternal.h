@@ -1,0 +1,72 @@
+// Shared pieces of the CQuantizedKernels sources (not part of the public header).
+#ifndef ROPESCOPE_QDOT_INTERNAL_H
+#define ROPESCOPE_QDOT_INTERNAL_H
+
+#include "CQuantizedKernels.h"
+#include <string.h>
+
+/// Activation block of 32 (legacy types): x_i ≈ d·q_i, s = d·Σq_i.
+typedef struct { float d; float s; int8_t q[32]; } rq_q8_32;
+/// Activation super-block of 256 (K-quants): x_i ≈ d·q_i, bsums[j] = Σ of q over 16j..16j+15.
+typedef struct { float d; int16_t bsums[16]; int8_t q[256]; } rq_q8_256;
+
+/// One weight row · one quantised activation row, `n` elements.
+typedef float (*rq_dot_fn)(ptrdiff_t n, const void *weight, const void *activation);
+
+/// IEEE binary16 bits -> float (exact; subnormals, inf and NaN included).
+static inline float rq_half(const uint8_t *p) {
+    uint16_t h = (uint16_t)(p[0] | (p[1] << 8));
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF;
+    uint32_t bits;
+    if (exponent == 0x1F) {
+        bits = sign | 0x7F800000u | (mantissa << 13);
+    } else if (exponent != 0) {
+        bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+    } else {
+        float value = (float)mantissa * 5.9604644775390625e-8f;  // mantissa · 2^-24
+        return sign ? -value : value;
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+static inline uint32_t rq_u32(const uint8_t *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+/// 6-bit scale and min of sub-block j (0..<8) of a Q4_K/Q5_K block from its 12 packed bytes.
+static inline void rq_scale_min_k4(int j, const uint8_t *q, int *scale, int *minimum) {
+    if (j < 4) {
+        *scale = q[j] & 63;
+        *minimum = q[j + 4] & 63;
+    } else {
+        *scale = (q[j + 4] & 0x0F) | ((q[j - 4] >> 6) << 4);
+        *minimum = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+    }
+}
+
+// Portable kernels (QuantizedDotLegacy.c, QuantizedDotKQuants.c).
+float rq_dot_q4_0_portable(ptrdiff_t n, const void *w, const void *a);
+float rq_dot_q4_1_portable(ptrdiff_t n, const void *w, const void *a);
+float rq_dot_q5_0_portable(ptrdiff_t n, const void *w, const void *a);
+float rq_dot_q5_1_portable(ptrdiff_t n, const void *w, const void *a);
+float rq_dot_q8_0_portable(ptrdiff_t n, const void *w, const void *a);
+float rq_dot_q4_K_portable(ptrdiff_t n, const void *w, const void *a);
+float rq_dot_q5_K_portable(ptrdiff_t n, const void *w, const void *a);
+float rq_dot_q6_K_portable(ptrdiff_t n, const void *w, const void *a);
+
+#if defined(__x86_64__)
+#define RQ_X86 1
+// AVX2 kernels (QuantizedDotLegacyAVX2.c, QuantizedDotKQuantsAVX2.c).
+float rq_dot_q4_0_avx2(ptrdiff_t n, const void *w, const void *a);
+float rq_dot_q4_1_avx2(ptrdiff_t n, const void *w, const void *a);
+float rq_dot_q5_0_avx2(ptrdiff_t n, const void *w, const void *a);
+float rq_dot_q5_1_avx2(ptrdiff_t n, const void *w, const void *a);
+float rq_dot_q8_0_avx2(ptrdiff_t n, const void *w, const void *a);
+float rq_dot_q4_K_avx2(ptrdiff_t n, const void *w, const void *a);
+float rq_dot_q5_K_avx2(ptrdiff_t n, const void *w, const void *a);
+float rq_dot_q6_K_avx2(ptrdiff_t n, const void *w, const void *a);
+#endif
+
+#endif
