@@ -39,9 +39,13 @@ public struct EmpiricalOutcome: Sendable {
 /// late-window-nll      = mean NLL at positions ≥ T_train − mean NLL at positions [T_train/2, T_train)
 ///                        of the same T_target windows                                   ≤ late-window-increase
 /// ```
-/// Cost model (after timing one calibration window of L_c = min(T_train, 256) tokens):
-/// seconds(L) = s_c · L·(2P + 4·L·n_layer·w_q) / (L_c·(2P + 4·L_c·n_layer·w_q)) per forward pass,
-/// P the parameter count, w_q the query width. The minimum budget is one baseline window plus one
+/// Cost model (after timing one causal calibration window of L_c = min(T_train, 256) tokens):
+/// ```
+/// work(L)    = 2P·L + 4·n_layer·w_q·K(L)     K(L) = L·(L+1)/2 causal (the tiled kernel stops each
+///                                            query block at its last query), L² bidirectional
+/// seconds(L) = s_c · work(L) / work_causal(L_c)
+/// ```
+/// per forward pass, P the parameter count, w_q the query width, K(L) the query·key pairs. The minimum budget is one baseline window plus one
 /// candidate window; more budget buys more windows (up to what the text holds), less budget runs
 /// the best-ranked candidates only and says which were skipped.
 public struct EmpiricalRunner {
@@ -65,12 +69,18 @@ public struct EmpiricalRunner {
     /// Share of the budget the perplexity windows may use when more than one window fits (causal).
     public static let perplexityShare = 0.6
 
-    /// Seconds of one forward pass of `length` tokens, from a calibration pass of `calibrationLength` that took `seconds`.
-    public static func passSeconds(length: Int, calibrationLength: Int, seconds: Double, configuration c: LlamaConfiguration) -> Double {
+    /// Seconds of one forward pass of `length` tokens under `attention`, from a causal calibration
+    /// pass of `calibrationLength` tokens that took `seconds` (see the cost model above: a causal
+    /// pass multiplies L·(L+1)/2 query·key pairs, a bidirectional one L²).
+    public static func passSeconds(length: Int, calibrationLength: Int, seconds: Double, configuration c: LlamaConfiguration,
+                                   attention: AttentionDirection = .causal) -> Double {
         let p = Double(parameterCount(c))
         let attentionWidth = 4 * Double(c.layerCount * c.queryWidth)
-        func work(_ l: Double) -> Double { l * (2 * p + attentionWidth * l) }
-        return seconds * work(Double(length)) / work(Double(calibrationLength))
+        func work(_ l: Double, _ direction: AttentionDirection) -> Double {
+            let pairs = direction == .causal ? l * (l + 1) / 2 : l * l
+            return 2 * p * l + attentionWidth * pairs
+        }
+        return seconds * work(Double(length), attention) / work(Double(calibrationLength), .causal)
     }
 
     static func parameterCount(_ c: LlamaConfiguration) -> Int {
@@ -106,7 +116,7 @@ public struct EmpiricalRunner {
             scoring: ScoringProtocol(contextLength: calibrationLength, maximumWindows: 1)).run(tokens: tokens, bos: context.windowBOS)
         func pass(_ length: Int) -> Double {
             Self.passSeconds(length: length, calibrationLength: calibrationLength, seconds: calibration.seconds,
-                             configuration: context.configuration)
+                             configuration: context.configuration, attention: attention)
         }
         let (trainPass, targetPass) = (pass(train), pass(target))
         let fewestPasses = masked == nil ? 1.0 : Double(Self.maskedSampleRange.lowerBound)

@@ -32,16 +32,37 @@ final class EmpiricalCheckTests: XCTestCase {
         XCTAssertNil(checks[3].passed)
     }
 
-    /// seconds(L) = s_c·L·(2P + 4·L·n_layer·w_q)/(L_c·(2P + 4·L_c·n_layer·w_q)).
+    /// seconds(L) = s_c·(2P·L + 4·n_layer·w_q·K(L))/(2P·L_c + 4·n_layer·w_q·L_c(L_c+1)/2), K(L) = L(L+1)/2
+    /// causal, L² bidirectional (the calibration pass is causal).
     func testPassCostModel() throws {
         let c = try LlamaConfiguration(vocabularySize: 256, embeddingSize: 16, layerCount: 2, headCount: 2, keyValueHeadCount: 1,
                                        headDimension: 8, feedForwardSize: 32, rmsNormEpsilon: 1e-5, ropeBase: 1e4,
                                        trainedContextLength: 64)
         let base = EmpiricalRunner.passSeconds(length: 100, calibrationLength: 100, seconds: 2, configuration: c)
         XCTAssertEqual(base, 2, accuracy: 1e-12)
-        let p = Double(EmpiricalRunner.parameterCount(c)), a = 4 * Double(c.layerCount * c.queryWidth)
-        let expected = 2 * (400 * (2 * p + a * 400)) / (100 * (2 * p + a * 100))
-        XCTAssertEqual(EmpiricalRunner.passSeconds(length: 400, calibrationLength: 100, seconds: 2, configuration: c), expected,
-                       accuracy: 1e-9 * expected)
+        // P by hand: per layer Q, K, V, O (16·8·2, 16·8, 16·8, 8·2·16) + gate, up, down (3·16·32), plus the 256×16 head.
+        let p = Double(2 * (256 + 128 + 128 + 256 + 1536) + 256 * 16)
+        XCTAssertEqual(Double(EmpiricalRunner.parameterCount(c)), p)
+        let a = 4.0 * 2 * 16
+        let calibration = 2 * p * 100 + a * 100 * 101 / 2
+        let causal = 2 * (2 * p * 400 + a * 400 * 401 / 2) / calibration
+        XCTAssertEqual(EmpiricalRunner.passSeconds(length: 400, calibrationLength: 100, seconds: 2, configuration: c), causal,
+                       accuracy: 1e-9 * causal)
+        let bidirectional = 2 * (2 * p * 400 + a * 400 * 400) / calibration
+        XCTAssertEqual(EmpiricalRunner.passSeconds(length: 400, calibrationLength: 100, seconds: 2, configuration: c,
+                                                   attention: .bidirectional), bidirectional, accuracy: 1e-9 * bidirectional)
+    }
+
+    /// SmolLM2-135M at 32K: P = 30·(576·(2·576 + 2·192) + 3·576·1536) + 49152·576 = 134 479 872,
+    /// a = 4·30·576; causal/bidirectional = (2P·L + a·L(L+1)/2)/(2P·L + a·L²) = 0.5531 at L = 32768
+    /// (the tiled kernel skips the masked half, so a cost model with L² overestimates causal passes ≈ 1.8×).
+    func testCausalAttentionCostsHalfTheQuadraticTerm() throws {
+        let c = try LlamaConfiguration(vocabularySize: 49152, embeddingSize: 576, layerCount: 30, headCount: 9, keyValueHeadCount: 3,
+                                       headDimension: 64, feedForwardSize: 1536, rmsNormEpsilon: 1e-5, ropeBase: 1e5,
+                                       trainedContextLength: 8192)
+        let causal = EmpiricalRunner.passSeconds(length: 32768, calibrationLength: 256, seconds: 1, configuration: c)
+        let bidirectional = EmpiricalRunner.passSeconds(length: 32768, calibrationLength: 256, seconds: 1, configuration: c,
+                                                        attention: .bidirectional)
+        XCTAssertEqual(causal / bidirectional, 0.5531, accuracy: 1e-4)
     }
 }
