@@ -11,10 +11,6 @@ extension Linear {
     /// one of 9 tokens (sgemm) 109 ms, so the paths cost the same near 8 rows.
     static let smallRowLimit = 8
 
-    /// Cores the chunks are spread over, read once: Foundation re-reads the cgroup files on Linux
-    /// at every `activeProcessorCount`, which a decode step would otherwise pay ~200 times.
-    static let integerDotWorkers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-
     /// Whether `y = x·Wᵀ` with `rows` activation rows over `weight` takes the integer dot path.
     static func usesIntegerDot(_ weight: QuantizedMatrix, rows: Int) -> Bool {
         rows <= smallRowLimit && QuantizedKernels.supports(weight.type)
@@ -49,7 +45,7 @@ extension Linear {
         let variant = QuantizedKernels.active.code
         let stride = weight.tensor.rowByteSize, outputs = range.count, leading = ldy ?? range.count
         // Chunks of ~32 rows, a multiple of the worker count so that the cores finish together.
-        let workers = integerDotWorkers
+        let workers = Cores.available
         let chunks = min(outputs, max(workers, (outputs / 32 + workers - 1) / workers * workers))
         let input = SharedRawPointer(UnsafeRawPointer(activations)), output = SharedPointer(y)
         weight.withRowBytes { base in
