@@ -29,9 +29,8 @@ extension LlamaModel {
         RMSNorm.apply(w.residual, rows: length, width: model, weight: weights.attentionNorm,
                       epsilon: c.rmsNormEpsilon, into: w.normed)
         e.emit(.attentionNormalized, layer: layer, shape: [length, model], w.normed)
-        Linear.apply(w.normed, rows: length, inFeatures: model, weights: self.weights, layer: layer, tensor: .query, outFeatures: c.queryWidth, into: w.query)
-        Linear.apply(w.normed, rows: length, inFeatures: model, weights: self.weights, layer: layer, tensor: .key, outFeatures: c.keyValueWidth, into: w.key)
-        Linear.apply(w.normed, rows: length, inFeatures: model, weights: self.weights, layer: layer, tensor: .value, outFeatures: c.keyValueWidth, into: w.value)
+        Linear.apply(w.normed, rows: length, inFeatures: model, weights: self.weights, layer: layer,
+                     products: [(.query, c.queryWidth, w.query), (.key, c.keyValueWidth, w.key), (.value, c.keyValueWidth, w.value)])
         if let bias = weights.queryKeyValueBias {
             LlamaAttentionBias.add(bias.query, to: w.query, rows: length)
             LlamaAttentionBias.add(bias.key, to: w.key, rows: length)
@@ -89,8 +88,8 @@ extension LlamaModel {
         for start in stride(from: 0, to: length, by: w.mlpRows) {
             let rows = min(w.mlpRows, length - start)
             let input = w.normed + start * model
-            Linear.apply(input, rows: rows, inFeatures: model, weights: self.weights, layer: layer, tensor: .gate, outFeatures: hidden, into: w.gate)
-            Linear.apply(input, rows: rows, inFeatures: model, weights: self.weights, layer: layer, tensor: .up, outFeatures: hidden, into: w.up)
+            Linear.apply(input, rows: rows, inFeatures: model, weights: self.weights, layer: layer,
+                         products: [(.gate, hidden, w.gate), (.up, hidden, w.up)])
             pre.pointer?.advanced(by: start * hidden).update(from: w.gate, count: rows * hidden)
             preLinear.pointer?.advanced(by: start * hidden).update(from: w.up, count: rows * hidden)
             VectorMath.swiGLU(gate: w.gate, up: w.up, count: rows * hidden)

@@ -62,6 +62,88 @@ extension Linear {
     }
 }
 
+extension Linear {
+    /// One output of a fused product: `y = x·Wᵀ` into `output` ([rows, weight.rows], no accumulation).
+    struct IntegerDotProduct {
+        let weight: QuantizedMatrix
+        let output: UnsafeMutablePointer<Float>
+    }
+
+    /// Several integer-dot products of the same input (Q, K and V; gate and up) in one parallel
+    /// region: x is quantised once and the output-row chunks of every weight share the workers, so
+    /// a decode step wakes the cores once instead of once per matrix. Each output equals
+    /// `applyIntegerDot` of its weight (the same dots in the same order).
+    /// - Precondition: every weight has `inFeatures` columns and one type with an integer kernel.
+    static func applyIntegerDot(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, products: [IntegerDotProduct]) {
+        guard rows > 0, let first = products.first?.weight else { return }
+        let type = Int32(first.type.rawValue)
+        precondition(products.allSatisfy { $0.weight.type == first.type && $0.weight.columns == inFeatures },
+                     "fused integer dots need one weight type and \(inFeatures) columns")
+        let activationBytes = ropescope_qdot_activation_bytes(type, inFeatures)
+        precondition(activationBytes > 0, "no integer dot kernel for \(first.type)")
+        let activations = UnsafeMutableRawPointer.allocate(byteCount: rows * activationBytes, alignment: 64)
+        defer { activations.deallocate() }
+        for r in 0..<rows {
+            let status = ropescope_qdot_quantize(type, x + r * inFeatures, inFeatures, activations + r * activationBytes)
+            precondition(status == 0, "row length \(inFeatures) of '\(first.tensor.name)' is not a whole number of blocks")
+        }
+        // Work items: (product, first row, end row) chunks of ~32 rows; their count a multiple of the cores.
+        let workers = Cores.available
+        let totalRows = products.reduce(0) { $0 + $1.weight.rows }
+        let chunkCount = min(totalRows, max(workers, (totalRows / 32 + workers - 1) / workers * workers))
+        var chunks: [(product: Int, start: Int, end: Int)] = []
+        for (index, product) in products.enumerated() {
+            let rowsHere = product.weight.rows
+            let share = max(1, (chunkCount * rowsHere + totalRows - 1) / totalRows)
+            for chunk in 0..<share {
+                let start = chunk * rowsHere / share, end = (chunk + 1) * rowsHere / share
+                if end > start { chunks.append((index, start, end)) }
+            }
+        }
+        let items = chunks
+        let variant = QuantizedKernels.active.code
+        let input = SharedRawPointer(UnsafeRawPointer(activations))
+        withRowBytes(products.map(\.weight)) { bases in
+            let matrices = bases.map(SharedRawPointer.init)
+            let outputs = products.map { SharedPointer($0.output) }
+            let strides = products.map { $0.weight.tensor.rowByteSize }, widths = products.map { $0.weight.rows }
+            DispatchQueue.concurrentPerform(iterations: items.count) { k in
+                let item = items[k], stride = strides[item.product]
+                let status = ropescope_qdot_matrix(variant, type, inFeatures, matrices[item.product].base + item.start * stride,
+                                                   stride, item.end - item.start, input.base, activationBytes, rows,
+                                                   outputs[item.product].base + item.start, widths[item.product], 0)
+                precondition(status == 0, "integer dot variant \(variant) for \(first.type) unavailable")
+            }
+        }
+    }
+
+    /// Runs `body` with the encoded bytes of every matrix (each valid for the call).
+    private static func withRowBytes(_ matrices: [QuantizedMatrix], _ bases: [UnsafeRawPointer] = [],
+                                     _ body: ([UnsafeRawPointer]) -> Void) {
+        guard bases.count < matrices.count else { return body(bases) }
+        matrices[bases.count].withRowBytes { withRowBytes(matrices, bases + [$0], body) }
+    }
+
+    /// `y_k = x·W_kᵀ` for each (tensor, outFeatures, output) of block `layer`: one fused
+    /// integer-dot region when every tensor is quantized with one integer-dot type and `rows` is
+    /// small (a decode step), else one `apply` per tensor.
+    static func apply(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, weights: LlamaWeights, layer: Int,
+                      products: [(tensor: LlamaLayerTensor, outFeatures: Int, output: UnsafeMutablePointer<Float>)]) {
+        let matrices = products.compactMap { weights.quantized.matrix(layer, $0.tensor) }
+        if matrices.count == products.count, let type = matrices.first?.type,
+           matrices.allSatisfy({ $0.type == type && $0.columns == inFeatures && usesIntegerDot($0, rows: rows) }),
+           zip(matrices, products).allSatisfy({ $0.rows == $1.outFeatures }) {
+            applyIntegerDot(x, rows: rows, inFeatures: inFeatures,
+                            products: zip(matrices, products).map { IntegerDotProduct(weight: $0, output: $1.output) })
+        } else {
+            for product in products {
+                apply(x, rows: rows, inFeatures: inFeatures, weights: weights, layer: layer, tensor: product.tensor,
+                      outFeatures: product.outFeatures, into: product.output)
+            }
+        }
+    }
+}
+
 /// A read-only raw pointer shared by `concurrentPerform` workers that read disjoint or shared data.
 struct SharedRawPointer: @unchecked Sendable {
     let base: UnsafeRawPointer

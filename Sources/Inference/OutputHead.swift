@@ -38,7 +38,10 @@ extension LlamaModel {
         let needed = routes.neededRows
         guard !needed.isEmpty else { return }
         let blockRows = max(1, min(outputBlockRows, needed.count))
-        let sliceRows = max(1, min(vocabularySliceRows, vocabulary))
+        // Integer dots (a decode step's few rows): the whole vocabulary is one parallel region,
+        // as the temporary is only [≤ smallRowLimit, V]; sgemm keeps its slices.
+        let integer = weights.quantizedOutputProjection.map { Linear.usesIntegerDot($0, rows: blockRows) } ?? false
+        let sliceRows = integer ? vocabulary : max(1, min(vocabularySliceRows, vocabulary))
         let input = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * model)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * sliceRows)
         let states = UnsafeMutablePointer<OnlineLogSumExp>.allocate(capacity: blockRows)
