@@ -63,6 +63,39 @@ final class QuantizedLinearTests: XCTestCase {
         }
     }
 
+    /// The fused region (Q/K/V, gate/up of a decode step) computes each output exactly as its own
+    /// integer-dot product does: the same dots over the same quantised activations.
+    func testFusedIntegerDotsEqualSeparateProducts() throws {
+        let n = Self.columns
+        for type in [GGMLType.q4_1, .q8_0, .q4_K, .q6_K] where QuantizedKernels.supports(type) {
+            let (fileA, a) = try Self.matrix(type, rows: 70, seed: 3)
+            let (fileB, b) = try Self.matrix(type, rows: 33, seed: 4)
+            for rows in [1, 3] {
+                var seed: UInt64 = 5
+                let x = TinyValues.values(rows * n, seed: &seed, scale: 1)
+                var fusedA = [Float](repeating: .nan, count: rows * 70), fusedB = [Float](repeating: .nan, count: rows * 33)
+                var aloneA = fusedA, aloneB = fusedB
+                x.withUnsafeBufferPointer { xp in
+                    fusedA.withUnsafeMutableBufferPointer { ya in
+                        fusedB.withUnsafeMutableBufferPointer { yb in
+                            Linear.applyIntegerDot(xp.baseAddress!, rows: rows, inFeatures: n, products: [
+                                .init(weight: a, output: ya.baseAddress!), .init(weight: b, output: yb.baseAddress!)])
+                        }
+                    }
+                    aloneA.withUnsafeMutableBufferPointer {
+                        Linear.applyIntegerDot(xp.baseAddress!, rows: rows, inFeatures: n, weight: a, into: $0.baseAddress!)
+                    }
+                    aloneB.withUnsafeMutableBufferPointer {
+                        Linear.applyIntegerDot(xp.baseAddress!, rows: rows, inFeatures: n, weight: b, into: $0.baseAddress!)
+                    }
+                }
+                XCTAssertEqual(fusedA.map(\.bitPattern), aloneA.map(\.bitPattern), "\(type) rows \(rows): first product")
+                XCTAssertEqual(fusedB.map(\.bitPattern), aloneB.map(\.bitPattern), "\(type) rows \(rows): second product")
+            }
+            _ = (fileA, fileB)
+        }
+    }
+
     func testUnsupportedTypeIsAnErrorNamingTensorAndType() throws {
         var writer = try GGUFWriter()
         try writer.addTensor(name: "blk.0.attn_q.weight", type: .iq4_nl, dimensions: [32, 2],
