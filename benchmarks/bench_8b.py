@@ -197,7 +197,8 @@ def main() -> None:
     facts = ropescope_system(args.ropescope)
     import llama_cpp
     record = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"), "machine": describe(facts),
-              "ropescope_system": facts, "llama_cpp_python": llama_cpp.__version__, "threads": args.threads,
+              "ropescope_system": facts, "llama_cpp_python": llama_cpp.__version__,
+              "llama_cpp_system_info": llama_cpp.llama_print_system_info().decode().strip(), "threads": args.threads,
               "rss_length": args.rss_length, "pp_length": args.pp_length, "text": str(args.text.relative_to(ROOT)),
               "files": {str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p): p.stat().st_size
                         for p in (llama_file, llada_file) if p.exists()},
