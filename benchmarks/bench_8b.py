@@ -62,17 +62,24 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--steps", default=DEFAULT_STEPS, help=f"comma-separated (default {DEFAULT_STEPS})")
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "2026-12-05-8b",
                         help="writes RESULTS.json and RESULTS.txt")
+    parser.add_argument("--summarise", action="store_true", help="rewrite RESULTS.txt from RESULTS.json and exit")
     parser.add_argument("--llama-worker", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
+CPU_SECONDS: dict[str, float] = {}   # command line -> user + system CPU seconds of its last run
+
+
 def run_child(command: list[str]) -> tuple[str, str, int, float]:
-    """Runs `command` as a direct child; returns (stdout, stderr, peak RSS bytes, wall seconds)."""
+    """Runs `command` as a direct child; returns (stdout, stderr, peak RSS bytes, wall seconds) and
+    records its user + system CPU seconds in CPU_SECONDS (on a loaded machine the CPU time of a
+    2-thread run is steadier than its wall time)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = subprocess.Popen(command, stdout=out, stderr=err)
         _, status, usage = os.wait4(process.pid, 0)
         code = os.waitstatus_to_exitcode(status)
+        CPU_SECONDS[" ".join(command)] = usage.ru_utime + usage.ru_stime
         out.seek(0), err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
     if code != 0:
@@ -86,6 +93,7 @@ def ropescope_score(args, model: Path, length: int) -> dict:
     stdout, _, rss, wall = run_child(command)
     report = json.loads(stdout)
     return {"command": " ".join(command), "peak_rss_bytes": rss, "wall_seconds": wall,
+            "cpu_seconds": CPU_SECONDS[" ".join(command)],
             "forward_seconds": report["seconds"], "tokens_per_second": report["tokens_per_second"],
             "mean_nll": report["mean_nll"], "tokens_scored": report["tokens_scored"]}
 
@@ -96,9 +104,10 @@ def ropescope_masked(args, model: Path, length: int) -> dict:
                "--estimator", "masked-diffusion", "--samples", "1", "--threads", str(args.threads), "--json"]
     stdout, _, rss, wall = run_child(command)
     cell = json.loads(stdout)["cells"][0]
+    cpu = CPU_SECONDS[" ".join(command)]
     if cell["status"] != "done":
         raise RuntimeError(f"probe perplexity cell not done: {cell}")
-    return {"command": " ".join(command), "peak_rss_bytes": rss, "wall_seconds": wall,
+    return {"command": " ".join(command), "peak_rss_bytes": rss, "wall_seconds": wall, "cpu_seconds": cpu,
             "tokens_per_second": cell.get("tokens_per_second"), "mean_nll": cell.get("mean_nll"),
             "tokens_scored": cell.get("tokens_scored")}
 
@@ -121,8 +130,10 @@ def llama_setting(args, model: Path, ubatch: int, flash: bool) -> dict:
         job = Path(directory) / "job.json"
         job.write_text(json.dumps({"model": str(model), "ids": ids, "ubatch": ubatch, "flash_attention": flash,
                                    "threads": args.threads}))
-        stdout, _, rss, wall = run_child([sys.executable, str(Path(__file__).resolve()), "--llama-worker", str(job)])
-    return json.loads(stdout.strip().splitlines()[-1]) | {"peak_rss_bytes": rss, "wall_seconds": wall}
+        command = [sys.executable, str(Path(__file__).resolve()), "--llama-worker", str(job)]
+        stdout, _, rss, wall = run_child(command)
+    return json.loads(stdout.strip().splitlines()[-1]) | {"peak_rss_bytes": rss, "wall_seconds": wall,
+                                                          "cpu_seconds": CPU_SECONDS[" ".join(command)]}
 
 
 def llama_worker(job_path: Path) -> None:
@@ -161,10 +172,12 @@ def summary(record: dict) -> str:
         if "error" in step:
             lines.append(f"{name}: FAILED: {step['error']}")
             continue
-        parts = [f"{name}:"]
+        parts = []
         if "peak_rss_bytes" in step:
             parts.append(f"peak RSS {step['peak_rss_bytes'] / GIB:.2f} GiB")
         parts.append(f"wall {step['wall_seconds']:.0f} s")
+        if step.get("cpu_seconds") is not None:
+            parts.append(f"CPU {step['cpu_seconds']:.0f} s (whole process)")
         if step.get("forward_seconds") is not None:
             parts.append(f"forward {step['forward_seconds']:.0f} s")
         if step.get("tokens_per_second") is not None:
@@ -172,7 +185,7 @@ def summary(record: dict) -> str:
         if step.get("mean_nll") is not None:
             parts.append(f"NLL {step['mean_nll']:.4f}")
         parts.append(f"load {step['load_1min']:.2f}")
-        lines.append(", ".join(parts))
+        lines.append(f"{name}: " + ", ".join(parts))
     ours = record["steps"].get("pp-ropescope", {}).get("tokens_per_second")
     theirs = {name: step["tokens_per_second"] for name, step in record["steps"].items()
               if name.startswith("pp-llama") and "tokens_per_second" in step}
@@ -185,6 +198,7 @@ def summary(record: dict) -> str:
         if "peak_rss_bytes" in step:
             verdict = "meets" if step["peak_rss_bytes"] < 8 * GIB else "MISSES"
             lines.append(f"{name}: peak RSS {step['peak_rss_bytes'] / GIB:.2f} GiB at L = {record['rss_length']} {verdict} < 8 GiB")
+    lines += [f"note: {note}" for note in record.get("notes", [])]
     return "\n".join(lines) + "\n"
 
 
@@ -192,6 +206,9 @@ def main() -> None:
     args = parse_arguments()
     if args.llama_worker:
         llama_worker(args.llama_worker)
+        return
+    if args.summarise:
+        args.results.with_suffix(".txt").write_text(summary(json.loads(args.results.with_suffix(".json").read_text())))
         return
     llama_file, llada_file = args.dir / "llama-8b-geometry.Q4_K_M.gguf", args.dir / "llada-8b-geometry.Q4_K_M.gguf"
     facts = ropescope_system(args.ropescope)
