@@ -67,6 +67,27 @@ extension LlamaGGUFLoader {
         return storage == .quantized ? LlamaModel(weights: weights, mlpChunkRows: quantizedMLPChunkRows) : LlamaModel(weights: weights)
     }
 
+    /// Bytes `weights(file, configuration: c, storage: .quantized)` keeps resident
+    /// (`LlamaWeights.residentBytes` of that load), from the tensor table alone:
+    /// ```
+    /// bytes = Σ_matrices encoded size + 4 · (norm gains + q/k/v biases)
+    /// ```
+    /// The matrices are the token embedding, the output (untied) and the seven projections of
+    /// every block; a tied output shares the embedding's bytes. Throws as `checkTensorShapes`.
+    public static func quantizedResidentBytes(_ file: GGUFFile, configuration c: LlamaConfiguration) throws -> Int {
+        try checkTensorShapes(file, configuration: c)
+        var total = try tensorInfo(file, LlamaGlobalTensor.tokenEmbedding.ggufName).byteSize + 4 * c.embeddingSize
+        if !c.tiedOutput { total += try tensorInfo(file, LlamaGlobalTensor.output.ggufName).byteSize }
+        for layer in 0..<c.layerCount {
+            for tensor in LlamaLayerTensor.allCases where tensor != .attentionNorm && tensor != .feedForwardNorm {
+                total += try tensorInfo(file, tensor.ggufName(layer: layer)).byteSize
+            }
+            total += 4 * 2 * c.embeddingSize
+            if c.hasQueryKeyValueBias { total += 4 * LlamaAttentionBias.lengths(c).reduce(0, +) }
+        }
+        return total
+    }
+
     /// MLP chunk of a quantized model, positions: bounds its two [rows, d_mlp] float temporaries
     /// (12 MiB at d_mlp = 1536, 112 MiB at 14336).
     public static let quantizedMLPChunkRows = 1024

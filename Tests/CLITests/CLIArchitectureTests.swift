@@ -54,6 +54,9 @@ final class CLIArchitectureTests: XCTestCase {
             let activations = try XCTUnwrap(memory["activation_bytes"] as? Int)
             XCTAssertGreaterThanOrEqual(activations, 4 * length * (16 + 16 + 16 + 2 * 8), "at least the window buffers")
             XCTAssertEqual(memory["scoring_bytes"] as? Int, weightBytes + activations, name)
+            // F32 files: --weights quantized maps the same bytes the float32 path allocates.
+            XCTAssertEqual(memory["quantized_weight_bytes"] as? Int, weightBytes, name)
+            XCTAssertEqual(memory["quantized_scoring_bytes"] as? Int, weightBytes + activations, name)
             let text = try CLI.run(["inspect", path, "--context-length", "\(length)"])
             XCTAssert(text.stdout.contains("\(attention) attention, RoPE pairs \(pairing) (ggml \(ropeType))"), text.stdout)
             XCTAssert(text.stdout.contains("estimator default \(estimator)"), text.stdout)

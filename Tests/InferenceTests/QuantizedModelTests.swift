@@ -84,6 +84,19 @@ final class QuantizedModelTests: XCTestCase {
         try Self.compare(try Self.file(tied: true), length: 17)
     }
 
+    /// The quantized path keeps every matrix at its encoded size: resident bytes are the file's
+    /// tensor bytes (its norms are float32 already), and the estimate `inspect` prints from the
+    /// tensor table alone equals what a load keeps, untied and tied.
+    func testQuantizedResidentBytesAreTheEncodedSizes() throws {
+        for tied in [false, true] {
+            let file = try Self.file(tied: tied)
+            let model = try LlamaGGUFLoader.model(file, storage: .quantized)
+            let encoded = file.tensors.reduce(0) { $0 + $1.byteSize }
+            XCTAssertEqual(model.weights.residentBytes, encoded, "tied \(tied)")
+            XCTAssertEqual(try LlamaGGUFLoader.quantizedResidentBytes(file, configuration: model.configuration), encoded, "tied \(tied)")
+        }
+    }
+
     func testSmolLM2QuantizedEqualsFloat32() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let path = ProcessInfo.processInfo.environment["ROPESCOPE_MODEL"]

@@ -10,13 +10,16 @@ import Probes
 /// also describes files the core cannot run, e.g. vocabulary-only ones).
 struct InspectCore: Encodable {
     /// Bytes at one context length: float32 weights and KV cache (`LlamaMemoryEstimate`), the
-    /// buffers of one window (`ForwardMemory`, the estimate the probes check before running).
+    /// buffers of one window (`ForwardMemory`, the estimate the probes check before running), and
+    /// the weights `--weights quantized` keeps resident (`LlamaGGUFLoader.quantizedResidentBytes`).
     struct Memory: Encodable {
         var contextLength: Int
         var weightBytes: Int
         var activationBytes: Int
         var scoringBytes: Int
         var keyValueCacheBytes: Int
+        var quantizedWeightBytes: Int
+        var quantizedScoringBytes: Int
     }
 
     var loadable: Bool
@@ -66,9 +69,11 @@ struct InspectCore: Encodable {
             let length = contextLength ?? c.trainedContextLength
             let estimate = LlamaMemoryEstimate(configuration: c, contextLength: length)
             let activations = ForwardMemory.estimate(c, contextLength: length)
+            let quantized = try LlamaGGUFLoader.quantizedResidentBytes(file, configuration: c)
             memory = Memory(contextLength: length, weightBytes: estimate.weightBytes, activationBytes: activations,
                             scoringBytes: estimate.weightBytes.addingReportingOverflow(activations).partialValue,
-                            keyValueCacheBytes: estimate.keyValueCacheBytes)
+                            keyValueCacheBytes: estimate.keyValueCacheBytes, quantizedWeightBytes: quantized,
+                            quantizedScoringBytes: quantized.addingReportingOverflow(activations).partialValue)
             if declaredMask != nil {
                 maskToken = "from \(DiffusionMetadata.maskTokenKey)"
             } else {
@@ -98,6 +103,8 @@ struct InspectCore: Encodable {
                 + "logits shifted \(shiftLogits.map { $0 ? "yes" : "no" } ?? "-")",
             "memory at L = \(memory.contextLength): weights \(gib(memory.weightBytes)) (float32) + activations "
                 + "\(gib(memory.activationBytes)) = \(gib(memory.scoringBytes)) to score; KV cache \(gib(memory.keyValueCacheBytes)) to generate",
+            "with --weights quantized: weights \(gib(memory.quantizedWeightBytes)) (as encoded, memory-mapped) + activations = "
+                + "\(gib(memory.quantizedScoringBytes)) to score",
         ]
     }
 }

@@ -95,6 +95,8 @@ struct ScoreCommand: ParsableCommand {
     func run() throws {
         let text = try input.read()
         let context = try modelOptions.context()
+        // Refuse a window whose buffers would not fit beside the weights, before allocating them.
+        try probeCall { try ForwardMemory.check(context, contextLength: contextLength) }
         let scaling = try ValidatedRoPE.call { try context.scaling(rope.specs.first, targetLength: contextLength) }
         let frequencies = try ValidatedRoPE.call { try context.frequencies(scaling) }
         let direction = context.attention(attentionOptions.attention)
