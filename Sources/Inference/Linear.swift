@@ -68,7 +68,11 @@ enum Linear {
             applyIntegerDot(x, rows: rows, inFeatures: inFeatures, weight: weight, into: y, accumulate: accumulate)
             return
         }
-        let maximumTile = max(16, panelBytes / (4 * max(1, inFeatures)))
+        // sgemm packs the whole [rows, inFeatures] activation block once per call, so a long
+        // window needs wide panels (≥ 256 output rows) for that copy to stay small next to the
+        // product (an 8B model at L = 2048: 512 KiB panels are 32 rows and packing took 37 %).
+        let minimumTile = rows >= 256 ? 256 : 16
+        let maximumTile = max(minimumTile, panelBytes / (4 * max(1, inFeatures)))
         let workers = Cores.available
         let needed = (outFeatures + maximumTile - 1) / maximumTile
         let tiles = min(outFeatures, (needed + workers - 1) / workers * workers)

@@ -22,11 +22,21 @@ final class QuantizedLinearTests: XCTestCase {
     }
 
     func testEveryDequantisableTypeMatchesDequantiseThenMultiply() throws {
+        try checkAgainstDequantiseThenMultiply(types: GGMLDequantizer.supportedTypes, rows: Linear.smallRowLimit + 1, out: 1100)
+    }
+
+    /// A long window (≥ 256 rows, where panels are at least 256 output rows wide) on the panel
+    /// path, split over the cores.
+    func testLongWindowsUseWidePanelsWithTheSameResult() throws {
+        try checkAgainstDequantiseThenMultiply(types: [.q4_K], rows: 256, out: 300)
+    }
+
+    func checkAgainstDequantiseThenMultiply(types: [GGMLType], rows: Int, out: Int) throws {
         // 1100 output rows: three panels at in = 256 (512 + 512 + 76 rows), so tile edges are covered.
         // More rows than `Linear.smallRowLimit`: the panel + sgemm path (fewer rows take the integer
         // dots, whose activation quantisation QuantizedDotTests bounds).
-        let rows = Linear.smallRowLimit + 1, out = 1100, n = Self.columns
-        for type in GGMLDequantizer.supportedTypes {
+        let n = Self.columns
+        for type in types {
             let (file, matrix) = try Self.matrix(type, rows: out, seed: 7 + UInt64(type.rawValue))
             let dense = try file.dequantize(matrix.tensor)
             var seed: UInt64 = 99
