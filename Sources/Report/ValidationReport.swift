@@ -195,6 +195,8 @@ public struct ValidationReport {
         td.fail { color: #a61b1b; font-weight: bold; }
         td.skip { color: #777; }
         table.checks td:last-child { max-width: 520px; }
+        table.ranking { width: 100%; font-size: 12px; }
+        table.ranking th { overflow-wrap: break-word; }
         code { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 12px; }
         .source { font-size: 12px; color: #444; }
         figure { margin: 12px 0; }
