@@ -34,14 +34,8 @@ extension Linear {
         precondition(weight.columns == inFeatures && range.upperBound <= weight.rows,
                      "'\(weight.tensor.name)' is [\(weight.rows), \(weight.columns)]: rows \(range) of [_, \(inFeatures)] expected")
         let type = Int32(weight.type.rawValue)
-        let activationBytes = ropescope_qdot_activation_bytes(type, inFeatures)
-        precondition(activationBytes > 0, "no integer dot kernel for \(weight.type)")
-        let activations = UnsafeMutableRawPointer.allocate(byteCount: rows * activationBytes, alignment: 64)
+        let (activations, activationBytes) = quantizedActivations(x, rows: rows, inFeatures: inFeatures, for: weight)
         defer { activations.deallocate() }
-        for r in 0..<rows {
-            let status = ropescope_qdot_quantize(type, x + r * inFeatures, inFeatures, activations + r * activationBytes)
-            precondition(status == 0, "row length \(inFeatures) of '\(weight.tensor.name)' is not a whole number of blocks")
-        }
         let variant = QuantizedKernels.active.code
         let stride = weight.tensor.rowByteSize, outputs = range.count, leading = ldy ?? range.count
         // Chunks of ~32 rows, a multiple of the worker count so that the cores finish together.
@@ -79,14 +73,8 @@ extension Linear {
         let type = Int32(first.type.rawValue)
         precondition(products.allSatisfy { $0.weight.type == first.type && $0.weight.columns == inFeatures },
                      "fused integer dots need one weight type and \(inFeatures) columns")
-        let activationBytes = ropescope_qdot_activation_bytes(type, inFeatures)
-        precondition(activationBytes > 0, "no integer dot kernel for \(first.type)")
-        let activations = UnsafeMutableRawPointer.allocate(byteCount: rows * activationBytes, alignment: 64)
+        let (activations, activationBytes) = quantizedActivations(x, rows: rows, inFeatures: inFeatures, for: first)
         defer { activations.deallocate() }
-        for r in 0..<rows {
-            let status = ropescope_qdot_quantize(type, x + r * inFeatures, inFeatures, activations + r * activationBytes)
-            precondition(status == 0, "row length \(inFeatures) of '\(first.tensor.name)' is not a whole number of blocks")
-        }
         // Work items: (product, first row, end row) chunks of ~32 rows; their count a multiple of the cores.
         let workers = Cores.available
         let totalRows = products.reduce(0) { $0 + $1.weight.rows }
@@ -115,6 +103,21 @@ extension Linear {
                 precondition(status == 0, "integer dot variant \(variant) for \(first.type) unavailable")
             }
         }
+    }
+
+    /// The `rows` rows of x quantised once for `weight`'s kernel (8-bit blocks of 32 or 256), and
+    /// the bytes per row; the caller deallocates the buffer.
+    private static func quantizedActivations(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int,
+                                             for weight: QuantizedMatrix) -> (UnsafeMutableRawPointer, Int) {
+        let type = Int32(weight.type.rawValue)
+        let bytes = ropescope_qdot_activation_bytes(type, inFeatures)
+        precondition(bytes > 0, "no integer dot kernel for \(weight.type)")
+        let activations = UnsafeMutableRawPointer.allocate(byteCount: rows * bytes, alignment: 64)
+        for r in 0..<rows {
+            let status = ropescope_qdot_quantize(type, x + r * inFeatures, inFeatures, activations + r * bytes)
+            precondition(status == 0, "row length \(inFeatures) of '\(weight.tensor.name)' is not a whole number of blocks")
+        }
+        return (activations, bytes)
     }
 
     /// Runs `body` with the encoded bytes of every matrix (each valid for the call).
