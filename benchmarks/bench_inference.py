@@ -83,6 +83,8 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--repeats", default="512:3,2048:3,8192:2",
                         help="repeats per length, L:N or one integer for all (best is reported)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--weights", choices=["float32", "quantized"], default="float32",
+                        help="ropescope score --weights (quantized: GGUF encoding in memory, widened per panel)")
     parser.add_argument("--rss-length", type=int, default=32768, help="single-window RSS run; 0 skips it")
     parser.add_argument("--text", type=Path, default=ROOT / "out" / "bench-text.txt")
     parser.add_argument("--json-output", type=Path, default=ROOT / "out" / "bench-inference.json")
@@ -168,7 +170,8 @@ def tokenize_both(binary: Path, model: Path, text_path: Path) -> tuple[list[int]
 def measure_ropescope(args, length: int, windows: int) -> dict:
     """One `ropescope score` process over the first `windows` windows of L tokens."""
     command = [str(args.ropescope), "score", str(args.model), "--text-file", str(args.text),
-               "--context-length", str(length), "--windows", str(windows), "--threads", str(args.threads), "--json"]
+               "--context-length", str(length), "--windows", str(windows), "--threads", str(args.threads),
+               "--weights", args.weights, "--json"]
     load = os.getloadavg()[0]
     started = time.perf_counter()
     stdout, _, rss = run_child(command)
@@ -232,6 +235,7 @@ def main() -> None:
         print(describe(facts["ropescope_system"]))
         print(json.dumps(facts, indent=2))
         return
+    facts["ropescope_weights"] = args.weights
     facts["load_at_start"] = [round(x, 2) for x in os.getloadavg()]
     facts["text_sha256"] = write_text(args.text)
     ids, add_bos, bos = tokenize_both(args.ropescope, args.model, args.text)
