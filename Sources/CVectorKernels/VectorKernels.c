@@ -8,6 +8,8 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
+void ropescope_spin_pause(void) { _mm_pause(); }
+
 int ropescope_vector_kernels_available(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
@@ -249,5 +251,7 @@ void ropescope_f16c_weighted_values(const float *weights, ptrdiff_t rows, ptrdif
 }
 void ropescope_f16c_round(const float *source, ptrdiff_t count, uint16_t *target) { (void)source; (void)count; (void)target; }
 void ropescope_f16c_widen(const uint16_t *source, ptrdiff_t count, float *target) { (void)source; (void)count; (void)target; }
+
+void ropescope_spin_pause(void) {}
 
 #endif

@@ -39,7 +39,7 @@ enum DecodeAttention {
         let (q, p) = (SharedPointer(query), SharedPointer(partial))
         let cache = SharedLayer(layer)
         let usePortable = portable || d % 8 != 0
-        DispatchQueue.concurrentPerform(iterations: items) { item in
+        SpinningWorkers.shared.run(iterations: items) { item in
             let head = item / chunks, chunk = item % chunks
             let keyRange = (chunk * keyCount / chunks)..<((chunk + 1) * keyCount / chunks)
             attendChunk(head: head, keyRange: keyRange, shape: shape, query: q.base, layer: cache.layer,

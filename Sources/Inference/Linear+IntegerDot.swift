@@ -44,7 +44,7 @@ extension Linear {
         let input = SharedRawPointer(UnsafeRawPointer(activations)), output = SharedPointer(y)
         weight.withRowBytes { base in
             let matrix = SharedRawPointer(base + range.lowerBound * stride)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            SpinningWorkers.shared.run(iterations: chunks) { chunk in
                 let start = chunk * outputs / chunks, end = (chunk + 1) * outputs / chunks
                 guard end > start else { return }
                 let status = ropescope_qdot_matrix(variant, type, inFeatures, matrix.base + start * stride, stride, end - start,
@@ -95,7 +95,7 @@ extension Linear {
             let matrices = bases.map(SharedRawPointer.init)
             let outputs = products.map { SharedPointer($0.output) }
             let strides = products.map { $0.weight.tensor.rowByteSize }, widths = products.map { $0.weight.rows }
-            DispatchQueue.concurrentPerform(iterations: items.count) { k in
+            SpinningWorkers.shared.run(iterations: items.count) { k in
                 let item = items[k], stride = strides[item.product]
                 let status = ropescope_qdot_matrix(variant, type, inFeatures, matrices[item.product].base + item.start * stride,
                                                    stride, item.end - item.start, input.base, activationBytes, rows,

@@ -48,4 +48,7 @@ void ropescope_f16c_round(const float *source, ptrdiff_t count, uint16_t *target
 /// target[i] = the float value of binary16 bits source[i] (exact), i < count.
 void ropescope_f16c_widen(const uint16_t *source, ptrdiff_t count, float *target);
 
+/// A spin-wait hint to the CPU (x86 `pause`; nothing elsewhere).
+void ropescope_spin_pause(void);
+
 #endif
