@@ -40,7 +40,8 @@ extension LlamaModel {
         let blockRows = max(1, min(outputBlockRows, needed.count))
         // Integer dots (a decode step's few rows): the whole vocabulary is one parallel region,
         // as the temporary is only [≤ smallRowLimit, V]; sgemm keeps its slices.
-        let integer = weights.quantizedOutputProjection.map { Linear.usesIntegerDot($0, rows: blockRows) } ?? false
+        let quantized = weights.quantizedOutputProjection
+        let integer = quantized.map { Linear.usesIntegerDot($0, rows: blockRows) } ?? false
         let sliceRows = integer ? vocabulary : max(1, min(vocabularySliceRows, vocabulary))
         let input = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * model)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * sliceRows)
@@ -50,12 +51,14 @@ extension LlamaModel {
         let shared = SharedOutputState(scratch: scratch, states: states, targetLogits: targetLogits)
         let workers = Cores.available
 
-        let quantized = weights.quantizedOutputProjection
-        // Quantized: one [vocabularySliceRows, d_model] float panel, refilled per slice.
-        let panel = quantized.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: sliceRows * model) }
+        // Quantized and widened (not integer dots): one [vocabularySliceRows, d_model] float
+        // panel, refilled per slice.
+        let panel = quantized.flatMap { _ in integer ? nil : UnsafeMutablePointer<Float>.allocate(capacity: sliceRows * model) }
         defer { panel?.deallocate() }
         weights.outputProjection.withUnsafeBufferPointer { projection in
-            guard let projection = panel.map({ UnsafePointer($0) }) ?? projection.baseAddress else { return }
+            // nil only on the integer path (no float panel): every block there takes integer dots.
+            let projection = panel.map { UnsafePointer($0) } ?? projection.baseAddress
+            guard integer || projection != nil else { return }
             for blockStart in stride(from: 0, to: needed.count, by: blockRows) {
                 let block = Array(needed[blockStart..<min(needed.count, blockStart + blockRows)])
                 for (k, row) in block.enumerated() {
@@ -68,7 +71,7 @@ extension LlamaModel {
                     if let quantized, Linear.usesIntegerDot(quantized, rows: block.count) {
                         Linear.applyIntegerDot(input, rows: block.count, inFeatures: model, weight: quantized,
                                                outputRows: slice, into: scratch)
-                    } else {
+                    } else if let projection {
                         if let quantized, let panel { quantized.dequantize(rows: slice, into: panel) }
                         let offset = quantized == nil ? sliceStart * model : 0
                         Linear.apply(input, rows: block.count, inFeatures: model, weight: projection + offset,
