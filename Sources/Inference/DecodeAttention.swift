@@ -37,12 +37,11 @@ enum DecodeAttention {
         let partial = UnsafeMutablePointer<Float>.allocate(capacity: items * stride)
         defer { partial.deallocate() }
         let (q, p) = (SharedPointer(query), SharedPointer(partial))
-        let cache = SharedLayer(layer)
         let usePortable = portable || d % 8 != 0
         SpinningWorkers.shared.run(iterations: items) { item in
             let head = item / chunks, chunk = item % chunks
             let keyRange = (chunk * keyCount / chunks)..<((chunk + 1) * keyCount / chunks)
-            attendChunk(head: head, keyRange: keyRange, shape: shape, query: q.base, layer: cache.layer,
+            attendChunk(head: head, keyRange: keyRange, shape: shape, query: q.base, layer: layer,
                         partial: p.base + item * stride, portable: usePortable)
         }
         merge(partial: partial, chunks: chunks, shape: shape, output: output)
@@ -160,10 +159,4 @@ enum DecodeAttention {
             }
         }
     }
-}
-
-/// A `CachedLayer` shared read-only by the work items of one step.
-struct SharedLayer: @unchecked Sendable {
-    let layer: CachedLayer
-    init(_ layer: CachedLayer) { self.layer = layer }
 }

@@ -113,8 +113,9 @@ public final class KeyValueCache {
     func advance(to count: Int) { self.count = count }
 }
 
-/// One layer's cache, [capacity, kvHeads, d_head] keys and values in the cache's precision.
-enum CachedLayer {
+/// One layer's cache, [capacity, kvHeads, d_head] keys and values in the cache's precision;
+/// read-only while attention's work items share it.
+enum CachedLayer: @unchecked Sendable {
     case float32(keys: UnsafePointer<Float>, values: UnsafePointer<Float>)
     case float16(keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>)
 }
