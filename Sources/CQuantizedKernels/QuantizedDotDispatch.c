@@ -52,9 +52,18 @@ int ropescope_qdot_matrix(int variant, int ggml_type, ptrdiff_t count,
     if (dot == NULL) return -1;
     const uint8_t *w = weight;
     const uint8_t *a = activations;
-    // Weight row outer, activation rows inner: each weight row is read from memory once.
+    // Weight row outer, activation rows inner: each weight row is read from memory once. A decode
+    // step streams every weight from memory (SmolLM2: ~100 MB per token, beyond the L3 cache), so
+    // the row RQ_PREFETCH_ROWS ahead is requested before each dot: the hardware prefetcher alone
+    // left the loop waiting on memory (2048-token decode on Zen 4, 2 cores: +8-10 % tokens/s at a
+    // distance of 2 to 8 rows; 4 chosen).
+    enum { RQ_PREFETCH_ROWS = 4 };
     for (ptrdiff_t o = 0; o < out_rows; o++) {
         const uint8_t *row = w + (size_t)o * weight_stride;
+        if (o + RQ_PREFETCH_ROWS < out_rows) {
+            const uint8_t *ahead = row + (size_t)RQ_PREFETCH_ROWS * weight_stride;
+            for (size_t line = 0; line < weight_stride; line += 64) __builtin_prefetch(ahead + line, 0, 0);
+        }
         for (ptrdiff_t r = 0; r < x_rows; r++) {
             float value = dot(count, row, a + (size_t)r * activation_stride);
             float *target = y + r * ldy + o;

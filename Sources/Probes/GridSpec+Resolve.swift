@@ -5,10 +5,15 @@ extension GridSpec {
     /// The spec axis of a probe grid: `--rope` texts (labelled by their canonical spec when it
     /// does not depend on the window length), else the GGUF's own scaling plus, when a length
     /// exceeds the trained context T, the standard candidates (`linear`/`ntk`/`yarn` at factor L/T,
-    /// `critical-ntk`/`diffusion-ntk` at target L), as `probe perplexity` builds it.
+    /// `critical-ntk`/`diffusion-ntk` at target L), as `probe perplexity` builds it. The text
+    /// `declared` (`ProbeContext.declaredKeyword`) is the GGUF's own scaling alone: a grid of
+    /// checkpoints that were trained at their target length needs no training-free candidates.
     public static func axis(_ texts: [String], lengths: [Int], context: ProbeContext) -> [GridSpec] {
         guard texts.isEmpty else {
             return texts.map { text in
+                if ProbeContext.isDeclaredKeyword(text) {
+                    return GridSpec(label: context.declaredScaling.canonicalSpec, source: .declared)
+                }
                 let label = (try? RoPESpec.parse(text, defaults: RoPESpecDefaults(trainLength: context.trainedContextLength)))?
                     .canonicalSpec ?? text.trimmingCharacters(in: .whitespaces)
                 return GridSpec(label: label, source: .user(text))

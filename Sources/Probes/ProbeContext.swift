@@ -74,10 +74,18 @@ public struct ProbeContext: Sendable {
         RoPESpecDefaults(trainLength: trainedContextLength, targetLength: targetLength)
     }
 
-    /// Resolves `--rope SPEC` (nil = the GGUF's declared scaling) for windows of `targetLength`
-    /// tokens and checks that it gives usable frequencies. Throws the parser's `RoPEError`.
+    /// `--rope declared`: the GGUF's declared scaling, named explicitly (probes only).
+    public static let declaredKeyword = "declared"
+
+    /// Whether `text` is `declaredKeyword` (case and surrounding blanks ignored).
+    public static func isDeclaredKeyword(_ text: String) -> Bool {
+        text.trimmingCharacters(in: .whitespaces).lowercased() == declaredKeyword
+    }
+
+    /// Resolves `--rope SPEC` (nil or `declared` = the GGUF's declared scaling) for windows of
+    /// `targetLength` tokens and checks that it gives usable frequencies. Throws the parser's `RoPEError`.
     public func scaling(_ spec: String?, targetLength: Int) throws -> RoPEScaling {
-        guard let spec else { return declaredScaling }
+        guard let spec, !Self.isDeclaredKeyword(spec) else { return declaredScaling }
         let scaling = try RoPESpec.parse(spec, defaults: specDefaults(targetLength: targetLength))
         _ = try frequencies(scaling)
         return scaling

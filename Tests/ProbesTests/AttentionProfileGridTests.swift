@@ -57,6 +57,25 @@ final class AttentionProfileGridTests: XCTestCase {
         }
     }
 
+    /// `--rope declared` is the GGUF's own scaling alone: no candidates past T_train, and it
+    /// resolves to the declared scaling at every length (a mistyped keyword is still a parse error).
+    func testDeclaredKeywordDropsTheCandidates() throws {
+        let context = try ProbeContext(file: try GGUFFile(bytes: try TinyModel.gguf()), path: "tiny.gguf")
+        for text in ["declared", " Declared "] {
+            let specs = GridSpec.axis([text], lengths: [16, 200], context: context)
+            XCTAssertEqual(specs.count, 1)
+            XCTAssertEqual(specs[0].label, context.declaredScaling.canonicalSpec)
+            for length in [16, 200] {
+                guard case let .success(scaling) = try specs[0].resolve(in: context, length: length) else {
+                    return XCTFail("declared skipped at L = \(length)")
+                }
+                XCTAssertEqual(scaling.canonicalSpec, context.declaredScaling.canonicalSpec)
+            }
+            XCTAssertEqual(try context.scaling(text, targetLength: 200).canonicalSpec, context.declaredScaling.canonicalSpec)
+        }
+        XCTAssertThrowsError(try context.scaling("declare", targetLength: 200))
+    }
+
     func testSkippedCellsAndArchive() throws {
         // 200 > T_train = 64 adds the candidates; the text is shorter than 200 tokens: skipped.
         let context = try ProbeContext(file: try GGUFFile(bytes: try TinyModel.gguf()), path: "tiny.gguf")

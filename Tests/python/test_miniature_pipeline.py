@@ -1,6 +1,7 @@
 """experiments/miniature-ultrallada/run.sh at SCALE=smoke runs the whole reproduction in seconds
 (corpus → pre-train both twins → the 2 twins × 6 specs × 3 packings post-training grid → all four
-probes on every checkpoint), a second run does no work (resume), and
+probes on every checkpoint), here as two concurrent lanes (TWINS=ar, TWINS=llada) into one run
+directory, a second run does no work (resume), and
 notebooks-export/miniature_ultrallada.py summarises the run directory headless: the table and the
 summary JSON hold one finite row per checkpoint and their numbers equal the probes' own reports."""
 import json
@@ -31,6 +32,19 @@ def run(out):
     return result.stderr, time.monotonic() - start
 
 
+def run_lanes(out):
+    """Both twins' lanes at once into `out` (they share the corpus preparation under a lock)."""
+    start = time.monotonic()
+    lanes = [subprocess.Popen(["bash", str(SCRIPT)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              env=dict(os.environ, SCALE="smoke", OUT=str(out), ROPESCOPE_BIN=str(_binary()),
+                                       THREADS="1", TWINS=twin))
+             for twin in TWINS]
+    logs = [lane.communicate(timeout=900)[1] for lane in lanes]
+    for twin, lane, log in zip(TWINS, lanes, logs):
+        assert lane.returncode == 0, f"lane {twin} exited {lane.returncode}\n{log[-4000:]}"
+    return "".join(logs), time.monotonic() - start
+
+
 def finite_numbers(value, where):
     if isinstance(value, dict):
         for key, item in value.items():
@@ -44,7 +58,7 @@ def finite_numbers(value, where):
 
 def test_smoke_pipeline_runs_resumes_and_summarises(tmp_path):
     out = tmp_path / "miniature"
-    log, first = run(out)
+    log, first = run_lanes(out)
     settings = json.loads((out / "settings.json").read_text())
     assert settings["specs"] == SPECS and settings["packings"] == PACKINGS and settings["seeds"] == [1]
     assert settings["factor"] == 4 and settings["post_length"] == 4 * settings["pre_length"]
@@ -68,7 +82,14 @@ def test_smoke_pipeline_runs_resumes_and_summarises(tmp_path):
     times = (out / "times.tsv").read_text().splitlines()
     assert len(times) == len(NAMES) * (1 + len(PROBES))
     record = json.loads((out / "run.json").read_text())
-    assert record["invocations"][0]["trained"] == len(NAMES)
+    assert sorted(tuple(r["twins"]) for r in record["invocations"]) == [("ar",), ("llada",)]
+    assert sum(r["trained"] for r in record["invocations"]) == len(NAMES)
+    # Post-trained checkpoints are probed under their own RoPE only (`--rope declared`); the
+    # pre-trained twins' grids add the training-free candidates past their trained length.
+    for name in NAMES:
+        for probe in ["perplexity", "attention"]:
+            specs = {c["spec"] for c in json.loads((out / "probes" / name / f"{probe}.json").read_text())["cells"]}
+            assert (len(specs) > 1) == name.endswith("-pretrain"), (name, probe, specs)
 
     # Resume: nothing is trained or probed again.
     log, second = run(out)
@@ -76,7 +97,7 @@ def test_smoke_pipeline_runs_resumes_and_summarises(tmp_path):
     assert log.count("skip: train") == len(NAMES) and log.count("skip: probe") == len(NAMES) * len(PROBES)
     assert second < first / 3, (first, second)
     assert len((out / "times.tsv").read_text().splitlines()) == len(times)
-    assert json.loads((out / "run.json").read_text())["invocations"][1]["trained"] == 0
+    assert json.loads((out / "run.json").read_text())["invocations"][2]["trained"] == 0
 
     # An interrupted training run (a checkpoint without its report) is taken up again, and only it:
     # here its state is final, so --resume is refused and it retrains to the same weights.
@@ -124,11 +145,12 @@ def test_smoke_pipeline_runs_resumes_and_summarises(tmp_path):
     assert sum(1 for line in table if line.startswith("| ar ") or line.startswith("| llada ")) == len(NAMES)
 
 
-def test_bad_scale_is_a_usage_error(tmp_path):
-    env = dict(os.environ, SCALE="huge", OUT=str(tmp_path / "m"), ROPESCOPE_BIN=str(_binary()))
-    result = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 64 and "SCALE=huge" in result.stderr
-    assert not (tmp_path / "m").exists()
+def test_bad_scale_or_twin_is_a_usage_error(tmp_path):
+    for variable, value in [("SCALE", "huge"), ("TWINS", "ar dream")]:
+        env = dict(os.environ, OUT=str(tmp_path / "m"), ROPESCOPE_BIN=str(_binary()), **{variable: value})
+        result = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 64 and f"{variable}={value}" in result.stderr, result.stderr
+        assert not (tmp_path / "m").exists()
 
 
 def test_heldout_pieces_keep_every_word_within_the_byte_limit():

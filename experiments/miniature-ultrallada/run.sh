@@ -10,11 +10,14 @@
 #      pre-trained twins too); notebooks-export/miniature_ultrallada.py summarises OUT.
 # Resumable: every output is written atomically and skipped when it exists ("skip: …" on stderr);
 # an interrupted training run restarts from its last --checkpoint-every checkpoint (--resume).
+# Lanes: TWINS=ar and TWINS=llada run the two twins' halves of the grid as two processes into the
+# same OUT (with THREADS=1 each, ~1.6x the throughput of one 2-thread process on 2 cores); the
+# shared preparation (corpus, held-out split, configurations) runs under a lock.
 #
 # Environment (defaults: smoke / full): SCALE [full], OUT [out/miniature], ROPESCOPE_BIN
-# [.build/release/ropescope], THREADS [1 / 2], SEEDS [1 / "1 2"] (post-training seeds), PRE_SEED [1],
-# CONFIG [Tests/Fixtures/training/tiny.json / experiments/miniature-ultrallada/twin.json],
-# PRE_LENGTH [32 / 256], PRE_STEPS [3 / 2000], CHECKPOINT_EVERY [0 / 100], POST_LENGTH [128 / 1024],
+# [.build/release/ropescope], THREADS [1 / 2], TWINS ["ar llada"], SEEDS [1 / "1 2"] (post-training
+# seeds), PRE_SEED [1], CONFIG [Tests/Fixtures/training/tiny.json / experiments/miniature-ultrallada/twin.json],
+# PRE_LENGTH [32 / 256], PRE_STEPS [3 / 6000], CHECKPOINT_EVERY [0 / 100], POST_LENGTH [128 / 1024],
 # POST_STEPS [2 / 80], POST_BATCH [2 / 4], POST_WARMUP [1 / 10], PPL_LENGTHS [32,128,256 /
 # 256,1024,2048,4096], PPL_WINDOWS [1 / 3], SAMPLES [2 / 8] (masked-diffusion passes per window, exact
 # counts), IF_SAMPLES [2 / 4] (the same for interference, whose ΔNLL is paired: same masks alone and
@@ -32,7 +35,7 @@ case "$SCALE" in
            d_if_samples=2 d_pk_lengths=128,256 d_pk_depths=0,1 d_pk_trials=1 d_distractors=2 d_if_lengths=128 d_if_docs=6 d_if_bytes=60
            d_at_lengths=32,128 d_local=8 ;;
     full)  d_threads=2 d_seeds="1 2" d_config=experiments/miniature-ultrallada/twin.json d_pre_length=256
-           d_pre_steps=2000 d_ckpt=100 d_post_length=1024 d_post_steps=80 d_post_batch=4 d_post_warmup=10 d_ppl=256,1024,2048,4096
+           d_pre_steps=6000 d_ckpt=100 d_post_length=1024 d_post_steps=80 d_post_batch=4 d_post_warmup=10 d_ppl=256,1024,2048,4096
            d_windows=3 d_samples=8 d_if_samples=4 d_pk_lengths=256,1024,4096 d_pk_depths=0,0.5,1 d_pk_trials=3
            d_distractors=4 d_if_lengths=1024 d_if_docs=64 d_if_bytes=400 d_at_lengths=256,1024,4096 d_local=64 ;;
     *) echo "error: SCALE=$SCALE: allowed smoke, full" >&2; exit 64 ;;
@@ -41,6 +44,10 @@ OUT=${OUT:-out/miniature}
 BIN=${ROPESCOPE_BIN:-.build/release/ropescope}
 THREADS=${THREADS:-$d_threads}
 SEEDS=${SEEDS:-$d_seeds}
+TWINS=${TWINS:-ar llada}
+for twin in $TWINS; do
+    case "$twin" in ar|llada) ;; *) echo "error: TWINS=$TWINS: allowed ar, llada or both" >&2; exit 64 ;; esac
+done
 PRE_SEED=${PRE_SEED:-1}
 CONFIG=${CONFIG:-$d_config}
 PRE_LENGTH=${PRE_LENGTH:-$d_pre_length}
@@ -109,6 +116,9 @@ spec_string() {
 objective_of() { [ "$1" = ar ] && echo ar || echo masked-diffusion; }
 
 # --- record the machine and the settings -------------------------------------------------------
+# Everything up to the training grid is shared by the lanes: one lane prepares it, under a lock.
+exec 9> "$OUT/.prepare.lock"
+flock 9
 spec_json=$(for spec in $SPECS; do printf '"%s": "%s", ' "$spec" "$(spec_string "$spec")"; done)
 [ -s "$OUT/machine.json" ] || "$BIN" system --json > "$OUT/machine.json"
 # settings.json: written on the first run; a later run into the same OUT must have the same
@@ -170,6 +180,7 @@ for seed in sys.argv[6:]:
     (out / f"post-seed{seed}.json").write_text(json.dumps(dict(base, seed=int(seed), batch_size=batch,
                                                                  warmup_steps=warmup)) + "\n")
 EOF
+flock -u 9
 
 # train NAME ARGS...: one training run into checkpoints/NAME.gguf; done when NAME.report.json
 # exists. A checkpoint without a report is an interrupted run: continue it from its last
@@ -222,16 +233,18 @@ probe() {
     probed=$((probed + 1))
 }
 
-# probe_all CHECKPOINT NAME TWIN: the four probes, each at its lengths, with the twin's estimator.
+# probe_all CHECKPOINT NAME TWIN [declared]: the four probes, each at its lengths, with the twin's
+# estimator. A post-trained checkpoint (4th argument `declared`) is probed under its own RoPE only;
+# a pre-trained twin's perplexity and attention grids add the training-free candidates past T.
 probe_all() {
-    local model=$1 name=$2 twin=$3 masked=()
+    local model=$1 name=$2 twin=$3 own=()
+    [ "${4:-}" = declared ] && own=(--rope declared)
     if [ "$twin" = llada ]; then
-        masked=(--samples "$SAMPLES" --mask-count exact --seed 0)
         probe "$model" "$name" perplexity --text-file "$heldout/heldout.txt" --context-length "$PPL_LENGTHS" \
-            --windows "$PPL_WINDOWS" --estimator masked-diffusion "${masked[@]}"
+            --windows "$PPL_WINDOWS" --estimator masked-diffusion --samples "$SAMPLES" --mask-count exact --seed 0 "${own[@]}"
     else
         probe "$model" "$name" perplexity --text-file "$heldout/heldout.txt" --context-length "$PPL_LENGTHS" \
-            --windows "$PPL_WINDOWS" --estimator chain-rule
+            --windows "$PPL_WINDOWS" --estimator chain-rule "${own[@]}"
     fi
     # Passkey: a short needle (the default task line alone needs ~300 byte tokens; the haystack must
     # be at least as long as the needle) in a haystack of held-out text; the five-digit key is five
@@ -244,17 +257,17 @@ probe_all() {
         --packing direct,eod,mask --positions continue,restart --eod-token "$EOD_TOKEN" --seed 0 \
         $([ "$twin" = llada ] && echo "--samples $IF_SAMPLES --mask-count exact")
     probe "$model" "$name" attention --text-file "$heldout/heldout.txt" --context-length "$ATTENTION_LENGTHS" \
-        --windows 1 --local-window "$LOCAL_WINDOW"
+        --windows 1 --local-window "$LOCAL_WINDOW" "${own[@]}"
 }
 
 # --- pre-training -------------------------------------------------------------------------------
-for twin in ar llada; do
+for twin in $TWINS; do
     train "$twin-pretrain" --objective "$(objective_of $twin)" --config "$OUT/configs/pre.json" \
         --context-length "$PRE_LENGTH" --steps "$PRE_STEPS" --checkpoint-every "$CHECKPOINT_EVERY"
 done
 
 # --- post-training grid: twin × seed × spec × packing -------------------------------------------
-for twin in ar llada; do
+for twin in $TWINS; do
     for seed in $SEEDS; do
         for spec in $SPECS; do
             for packing in $PACKINGS; do
@@ -268,27 +281,28 @@ for twin in ar llada; do
 done
 
 # --- probes on every checkpoint -----------------------------------------------------------------
-for twin in ar llada; do
+for twin in $TWINS; do
     probe_all "$OUT/checkpoints/$twin-pretrain.gguf" "$twin-pretrain" "$twin"
     for seed in $SEEDS; do
         for spec in $SPECS; do
             for packing in $PACKINGS; do
                 name=$twin-s$seed-$spec-$packing
-                probe_all "$OUT/checkpoints/$name.gguf" "$name" "$twin"
+                probe_all "$OUT/checkpoints/$name.gguf" "$name" "$twin" declared
             done
         done
     done
 done
 
 finished=$(date +%s)
-"$PYTHON" - "$OUT/run.json" "$started" "$finished" "$trained" "$probed" "$skipped" <<'EOF'
+flock 9
+"$PYTHON" - "$OUT/run.json" "$TWINS" "$started" "$finished" "$trained" "$probed" "$skipped" <<'EOF'
 import json, sys
 from pathlib import Path
 path = Path(sys.argv[1])
 runs = json.loads(path.read_text())["invocations"] if path.exists() else []
-started, finished, trained, probed, skipped = map(int, sys.argv[2:])
+started, finished, trained, probed, skipped = map(int, sys.argv[3:])
 runs.append(dict(started=started, finished=finished, wall_seconds=finished - started, trained=trained, probed=probed,
-                 skipped=skipped))
+                 skipped=skipped, twins=sys.argv[2].split()))
 path.write_text(json.dumps(dict(invocations=runs, wall_seconds=sum(r["wall_seconds"] for r in runs)), indent=1) + "\n")
 EOF
 log "done: $trained trained, $probed probed, $skipped skipped in $((finished - started)) s -> $OUT"
