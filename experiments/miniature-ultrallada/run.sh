@@ -10,9 +10,11 @@
 #      pre-trained twins too); notebooks-export/miniature_ultrallada.py summarises OUT.
 # Resumable: every output is written atomically and skipped when it exists ("skip: …" on stderr);
 # an interrupted training run restarts from its last --checkpoint-every checkpoint (--resume).
-# Lanes: TWINS=ar and TWINS=llada run the two twins' halves of the grid as two processes into the
-# same OUT (with THREADS=1 each, ~1.6x the throughput of one 2-thread process on 2 cores); the
-# shared preparation (corpus, held-out split, configurations) runs under a lock.
+# Lanes: several invocations into the same OUT share the work (with THREADS=1 each, two lanes have
+# ~1.6x the throughput of one 2-thread process on 2 cores): the preparation (corpus, held-out split,
+# configurations) runs under a lock, every training run and probe is claimed with a lock file
+# (flock, released when its lane ends, however it ends) so that another lane skips it, and a lane
+# that needs a checkpoint another lane is training waits for it. TWINS restricts a lane to one twin.
 #
 # Environment (defaults: smoke / full): SCALE [full], OUT [out/miniature], ROPESCOPE_BIN
 # [.build/release/ropescope], THREADS [1 / 2], TWINS ["ar llada"], SEEDS [1 / "1 2"] (post-training
@@ -182,6 +184,15 @@ for seed in sys.argv[6:]:
 EOF
 flock -u 9
 
+# claim FILE: take the lock FILE for this lane (fd in $claimed) or return 1 when another lane holds
+# it; release: let it go. needs NAME: wait until no lane trains checkpoint NAME, then require it.
+claim() { exec {claimed}> "$1"; flock -n "$claimed" || { exec {claimed}>&-; return 1; }; }
+release() { exec {claimed}>&-; }
+needs() {
+    flock "$OUT/checkpoints/$1.lock" true
+    [ -s "$OUT/checkpoints/$1.report.json" ] || { log "error: checkpoint $1 is not trained (see $OUT/logs/train-$1.log)"; exit 1; }
+}
+
 # train NAME ARGS...: one training run into checkpoints/NAME.gguf; done when NAME.report.json
 # exists. A checkpoint without a report is an interrupted run: continue it from its last
 # --checkpoint-every checkpoint with --resume (same steps, seed and streams: it ends where the
@@ -189,8 +200,11 @@ flock -u 9
 train() {
     local name=$1 ckpt=$OUT/checkpoints/$1
     shift
+    if ! claim "$ckpt.lock"; then
+        log "skip: train $name (another lane runs it)"; skipped=$((skipped + 1)); return
+    fi
     if [ -s "$ckpt.report.json" ]; then
-        log "skip: train $name (exists)"; skipped=$((skipped + 1)); return
+        release; log "skip: train $name (exists)"; skipped=$((skipped + 1)); return
     fi
     if [ -s "$ckpt.gguf" ] && [ -s "$ckpt.gguf.state" ]; then
         cp "$ckpt.gguf" "$ckpt.partial.gguf" && cp "$ckpt.gguf.state" "$ckpt.partial.gguf.state"
@@ -205,6 +219,7 @@ train() {
         log "train: $name"
         train_once "$name" "$@" || { tail -5 "$OUT/logs/train-$name.log" >&2; exit 1; }
     fi
+    release
     trained=$((trained + 1))
 }
 train_once() {
@@ -220,8 +235,11 @@ probe() {
     local model=$1 name=$2 kind=$3 dir=$OUT/probes/$2
     shift 3
     mkdir -p "$dir"
+    if ! claim "$dir/$kind.lock"; then
+        log "skip: probe $kind $name (another lane runs it)"; skipped=$((skipped + 1)); return
+    fi
     if [ -s "$dir/$kind.json" ]; then
-        log "skip: probe $kind $name (exists)"; skipped=$((skipped + 1)); return
+        release; log "skip: probe $kind $name (exists)"; skipped=$((skipped + 1)); return
     fi
     local extra=()
     [ "$kind" = perplexity ] && [ -d "$dir/$kind.h5.journal" ] && extra=(--resume)
@@ -230,6 +248,7 @@ probe() {
         --output "$dir/$kind.h5" --json > "$dir/$kind.tmp" 2> "$OUT/logs/probe-$kind-$name.log" || {
         tail -5 "$OUT/logs/probe-$kind-$name.log" >&2; rm -f "$dir/$kind.tmp"; exit 1; }
     mv "$dir/$kind.tmp" "$dir/$kind.json"
+    release
     probed=$((probed + 1))
 }
 
@@ -268,6 +287,7 @@ done
 
 # --- post-training grid: twin × seed × spec × packing -------------------------------------------
 for twin in $TWINS; do
+    needs "$twin-pretrain"
     for seed in $SEEDS; do
         for spec in $SPECS; do
             for packing in $PACKINGS; do
@@ -287,6 +307,7 @@ for twin in $TWINS; do
         for spec in $SPECS; do
             for packing in $PACKINGS; do
                 name=$twin-s$seed-$spec-$packing
+                needs "$name"
                 probe_all "$OUT/checkpoints/$name.gguf" "$name" "$twin" declared
             done
         done
