@@ -23,8 +23,11 @@ ROPESCOPE=${ROPESCOPE_BIN:-$(swift build --show-bin-path 2>/dev/null)/ropescope}
 [ -x "$ROPESCOPE" ] || { echo "error: no ropescope binary at '$ROPESCOPE' (swift build, or set ROPESCOPE_BIN)" >&2; exit 66; }
 export ROPESCOPE CONFIG="$here/tiny-grid.env" CPUS_PER_TASK=1
 for verb in "probe perplexity" merge; do
+    # The help is read whole before it is searched: `--help | grep -q` under pipefail fails with
+    # SIGPIPE (141) once the help is longer than one pipe write and grep stops at the first match.
     # shellcheck disable=SC2086
-    "$ROPESCOPE" $verb --help 2>/dev/null | grep -q "USAGE: ropescope $verb" \
+    usage=$("$ROPESCOPE" $verb --help 2>/dev/null || true)
+    grep -q "USAGE: ropescope $verb" <<< "$usage" \
         || { echo "error: '$ROPESCOPE' has no \`$verb\` (experiments/slurm/check-machinery.sh checks the Slurm path without it)" >&2; exit 69; }
 done
 # shellcheck source=common.sh
