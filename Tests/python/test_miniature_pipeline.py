@@ -24,14 +24,6 @@ PROBES = ["perplexity", "passkey", "interference", "attention"]
 NAMES = [f"{t}-pretrain" for t in TWINS] + [f"{t}-s1-{s}-{p}" for t in TWINS for s in SPECS for p in PACKINGS]
 
 
-def run(out):
-    env = dict(os.environ, SCALE="smoke", OUT=str(out), ROPESCOPE_BIN=str(_binary()), THREADS="1")
-    start = time.monotonic()
-    result = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, f"run.sh exited {result.returncode}\n{result.stderr[-4000:]}"
-    return result.stderr, time.monotonic() - start
-
-
 def run_lanes(out, lanes=2):
     """`lanes` invocations at once into `out`: they prepare the corpus once, under a lock, and
     claim the training runs and probes one by one."""
@@ -43,6 +35,12 @@ def run_lanes(out, lanes=2):
     for index, (process, log) in enumerate(zip(processes, logs)):
         assert process.returncode == 0, f"lane {index} exited {process.returncode}\n{log[-4000:]}"
     return logs, time.monotonic() - start
+
+
+def run(out):
+    """One invocation: its standard error and wall seconds."""
+    logs, seconds = run_lanes(out, lanes=1)
+    return logs[0], seconds
 
 
 def finite_numbers(value, where):
@@ -88,6 +86,10 @@ def test_smoke_pipeline_runs_resumes_and_summarises(tmp_path):
     assert len(record["invocations"]) == 2 and all(r["twins"] == TWINS for r in record["invocations"])
     assert sum(r["trained"] for r in record["invocations"]) == len(NAMES)
     assert sum(r["probed"] for r in record["invocations"]) == len(NAMES) * len(PROBES)
+    # The lanes overlap: the run's wall time is the union of their intervals, not their sum.
+    starts, ends = [r["started"] for r in record["invocations"]], [r["finished"] for r in record["invocations"]]
+    assert max(starts) <= min(ends), record  # the two lanes ran at the same time
+    assert record["wall_seconds"] == max(ends) - min(starts), record
     # Post-trained checkpoints are probed under their own RoPE only (`--rope declared`); the
     # pre-trained twins' grids add the training-free candidates past their trained length.
     for name in NAMES:

@@ -11,7 +11,7 @@
 # Resumable: every output is written atomically and skipped when it exists ("skip: …" on stderr);
 # an interrupted training run restarts from its last --checkpoint-every checkpoint (--resume).
 # Lanes: several invocations into the same OUT share the work (with THREADS=1 each, two lanes have
-# ~1.6x the throughput of one 2-thread process on 2 cores): the preparation (corpus, held-out split,
+# ~1.45x the throughput of one 2-thread process on 2 cores): the preparation (corpus, held-out split,
 # configurations) runs under a lock, every training run and probe is claimed with a lock file
 # (flock, released when its lane ends, however it ends) so that another lane skips it, and a lane
 # that needs a checkpoint another lane is training waits for it. TWINS restricts a lane to one twin.
@@ -324,7 +324,12 @@ runs = json.loads(path.read_text())["invocations"] if path.exists() else []
 started, finished, trained, probed, skipped = map(int, sys.argv[3:])
 runs.append(dict(started=started, finished=finished, wall_seconds=finished - started, trained=trained, probed=probed,
                  skipped=skipped, twins=sys.argv[2].split()))
-path.write_text(json.dumps(dict(invocations=runs, wall_seconds=sum(r["wall_seconds"] for r in runs)), indent=1) + "\n")
+# wall_seconds: the time any invocation was running (lanes overlap; intervals merged, not summed).
+wall, end = 0, float("-inf")
+for run in sorted(runs, key=lambda r: r["started"]):
+    wall += max(0, run["finished"] - max(run["started"], end))   # the part after every earlier one ended
+    end = max(end, run["finished"])
+path.write_text(json.dumps(dict(invocations=runs, wall_seconds=wall), indent=1) + "\n")
 EOF
 log "done: $trained trained, $probed probed, $skipped skipped in $((finished - started)) s -> $OUT"
 log "summarise: ROPESCOPE_MINIATURE=$OUT python3 notebooks-export/miniature_ultrallada.py"
