@@ -56,8 +56,42 @@ float rq_dot_q4_K_portable(ptrdiff_t n, const void *w, const void *a);
 float rq_dot_q5_K_portable(ptrdiff_t n, const void *w, const void *a);
 float rq_dot_q6_K_portable(ptrdiff_t n, const void *w, const void *a);
 
+/// Packed weight panels of the K-quant GEMM (QuantizedGemm.c). Per 256-element super-block of
+/// a sub-panel of RQ_GEMM_LANES weight rows ("lanes"), contiguous:
+///   uint8_t quants[64][RQ_GEMM_LANES][4]   q of elements 4g..4g+3 of lane l at [g][l] (unsigned)
+///   int32_t scales[S][RQ_GEMM_LANES]       sub-block scale sc_j (S = 8 sub-blocks of 32, or 16 of 16)
+///   int16_t pairs[8][RQ_GEMM_LANES][2]     correction weights against the activation bsums pair
+///                                          (bsums[2p], bsums[2p+1])
+///   float   a[RQ_GEMM_LANES], b[RQ_GEMM_LANES]
+/// and the block's contribution to lane l is d_x·(a·Σ_j sc_j·Σ_{i∈j} q_i·p_i − b·Σ_p pairs·bsums).
+/// Lanes past the matrix's last row are zero (they contribute 0 and are never stored).
+enum { RQ_GEMM_LANES = 32 };
+
+typedef struct {
+    int sub_blocks;        // S
+    size_t block_bytes;    // bytes of one packed super-block of a sub-panel
+} rq_gemm_layout;
+
+static inline rq_gemm_layout rq_gemm_layout_of(int sub_blocks) {
+    rq_gemm_layout layout = { sub_blocks, (size_t)64 * RQ_GEMM_LANES * 4 + (size_t)sub_blocks * RQ_GEMM_LANES * 4
+                                              + (size_t)8 * RQ_GEMM_LANES * 4 + (size_t)2 * RQ_GEMM_LANES * 4 };
+    return layout;
+}
+
+/// y[r·ldy + l] (+)= row r of x · lane l of one packed sub-panel, r < x_rows, l < lanes.
+typedef void (*rq_gemm_tile_fn)(rq_gemm_layout layout, const uint8_t *panel, ptrdiff_t blocks,
+                                const uint8_t *x, size_t x_stride, ptrdiff_t x_rows,
+                                float *y, ptrdiff_t ldy, int lanes, int accumulate);
+
+void rq_gemm_tile_portable(rq_gemm_layout layout, const uint8_t *panel, ptrdiff_t blocks,
+                           const uint8_t *x, size_t x_stride, ptrdiff_t x_rows,
+                           float *y, ptrdiff_t ldy, int lanes, int accumulate);
+
 #if defined(__x86_64__)
 #define RQ_X86 1
+void rq_gemm_tile_avx512vnni(rq_gemm_layout layout, const uint8_t *panel, ptrdiff_t blocks,
+                             const uint8_t *x, size_t x_stride, ptrdiff_t x_rows,
+                             float *y, ptrdiff_t ldy, int lanes, int accumulate);
 // AVX2 kernels (QuantizedDotLegacyAVX2.c, QuantizedDotKQuantsAVX2.c).
 float rq_dot_q4_0_avx2(ptrdiff_t n, const void *w, const void *a);
 float rq_dot_q4_1_avx2(ptrdiff_t n, const void *w, const void *a);

@@ -108,17 +108,24 @@ extension Linear {
     }
 
     /// The `rows` rows of x quantised once for `weight`'s kernel (8-bit blocks of 32 or 256), and
-    /// the bytes per row; the caller deallocates the buffer.
-    private static func quantizedActivations(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int,
-                                             for weight: QuantizedMatrix) -> (UnsafeMutableRawPointer, Int) {
+    /// the bytes per row; the caller deallocates the buffer. Many rows (prompt processing) are
+    /// quantised on every core.
+    static func quantizedActivations(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int,
+                                     for weight: QuantizedMatrix) -> (UnsafeMutableRawPointer, Int) {
         let type = Int32(weight.type.rawValue)
         let bytes = ropescope_qdot_activation_bytes(type, inFeatures)
-        precondition(bytes > 0, "no integer dot kernel for \(weight.type)")
+        precondition(bytes > 0 && ropescope_qdot_block_length(type) > 0 && inFeatures % Int(ropescope_qdot_block_length(type)) == 0,
+                     "row length \(inFeatures) of '\(weight.tensor.name)' is not a whole number of blocks")
         let activations = UnsafeMutableRawPointer.allocate(byteCount: rows * bytes, alignment: 64)
-        for r in 0..<rows {
-            let status = ropescope_qdot_quantize(type, x + r * inFeatures, inFeatures, activations + r * bytes)
-            precondition(status == 0, "row length \(inFeatures) of '\(weight.tensor.name)' is not a whole number of blocks")
+        let input = SharedPointer(UnsafeMutablePointer(mutating: x)), output = SharedRawPointer(UnsafeRawPointer(activations))
+        let chunks = rows >= 64 ? Cores.available * 4 : 1
+        let quantize: @Sendable (Int) -> Void = { chunk in
+            for r in (chunk * rows / chunks)..<((chunk + 1) * rows / chunks) {
+                _ = ropescope_qdot_quantize(type, input.base + r * inFeatures, inFeatures,
+                                            UnsafeMutableRawPointer(mutating: output.base) + r * bytes)
+            }
         }
+        if chunks == 1 { quantize(0) } else { SpinningWorkers.shared.run(iterations: chunks, quantize) }
         return (activations, bytes)
     }
 

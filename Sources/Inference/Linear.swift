@@ -54,7 +54,8 @@ enum Linear {
     ///     y[:, T] = x·Pᵀ  (+ y[:, T])        (one sgemm, ldc = outFeatures)
     /// ```
     /// Products of at most `smallRowLimit` rows (decode) over a type with an integer kernel run as
-    /// `applyIntegerDot` instead (8-bit activations, see there).
+    /// `applyIntegerDot` instead (8-bit activations, see there); larger ones over K-quant weights run
+    /// as the packed integer GEMM where the CPU has it (`applyIntegerGemm`).
     /// Widening runs on every core alongside the products instead of between them. Every output
     /// element is one sgemm dot product over the same float32 values as the float32 path, so
     /// results equal `dequantise-then-apply` up to sgemm's summation order.
@@ -66,6 +67,10 @@ enum Linear {
                      "'\(weight.tensor.name)' is [\(weight.rows), \(weight.columns)]: [\(outFeatures), \(inFeatures)] expected")
         if usesIntegerDot(weight, rows: rows) {
             applyIntegerDot(x, rows: rows, inFeatures: inFeatures, weight: weight, into: y, accumulate: accumulate)
+            return
+        }
+        if usesIntegerGemm(weight, rows: rows) {
+            applyIntegerGemm(x, rows: rows, inFeatures: inFeatures, weight: weight, into: y, accumulate: accumulate)
             return
         }
         // sgemm packs the whole [rows, inFeatures] activation block once per call, so a long

@@ -9,7 +9,8 @@ extension LlamaModel {
     ///     for each slice of ≤ vocabularySliceRows vocabulary rows v0…v1 of W_out:
     ///         z = x_block · W_out[v0…v1]ᵀ            ([rows, width], one sgemm, OpenBLAS threads;
     ///                                                  integer dots for a quantized W_out and a
-    ///                                                  block of ≤ Linear.smallRowLimit rows)
+    ///                                                  block of ≤ Linear.smallRowLimit rows, the
+    ///                                                  integer GEMM for more rows of a K-quant W_out)
     ///         copy z to the requested logits / hook_logits rows;  pick x[target] if in the slice
     ///         fold z into each row's online logsumexp        (rows split across cores)
     /// nll = logsumexp(x) − x[target]
@@ -42,6 +43,7 @@ extension LlamaModel {
         // as the temporary is only [≤ smallRowLimit, V]; sgemm keeps its slices.
         let quantized = weights.quantizedOutputProjection
         let integer = quantized.map { Linear.usesIntegerDot($0, rows: blockRows) } ?? false
+        let gemm = quantized.map { Linear.usesIntegerGemm($0, rows: blockRows) } ?? false
         let sliceRows = integer ? vocabulary : max(1, min(vocabularySliceRows, vocabulary))
         let input = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * model)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * sliceRows)
@@ -51,14 +53,15 @@ extension LlamaModel {
         let shared = SharedOutputState(scratch: scratch, states: states, targetLogits: targetLogits)
         let workers = Cores.available
 
-        // Quantized and widened (not integer dots): one [vocabularySliceRows, d_model] float
-        // panel, refilled per slice.
-        let panel = quantized.flatMap { _ in integer ? nil : UnsafeMutablePointer<Float>.allocate(capacity: sliceRows * model) }
+        // Quantized and widened (neither integer dots nor the integer GEMM): one
+        // [vocabularySliceRows, d_model] float panel, refilled per slice.
+        let panel = quantized.flatMap { _ in integer || gemm ? nil : UnsafeMutablePointer<Float>.allocate(capacity: sliceRows * model) }
         defer { panel?.deallocate() }
         weights.outputProjection.withUnsafeBufferPointer { projection in
-            // nil only on the integer path (no float panel): every block there takes integer dots.
+            // nil only on the integer paths (no float panel): every block there takes integer dots
+            // or the integer GEMM.
             let projection = panel.map { UnsafePointer($0) } ?? projection.baseAddress
-            guard integer || projection != nil else { return }
+            guard integer || gemm || projection != nil else { return }
             for blockStart in stride(from: 0, to: needed.count, by: blockRows) {
                 let block = Array(needed[blockStart..<min(needed.count, blockStart + blockRows)])
                 for (k, row) in block.enumerated() {
@@ -71,6 +74,9 @@ extension LlamaModel {
                     if let quantized, Linear.usesIntegerDot(quantized, rows: block.count) {
                         Linear.applyIntegerDot(input, rows: block.count, inFeatures: model, weight: quantized,
                                                outputRows: slice, into: scratch)
+                    } else if let quantized, Linear.usesIntegerGemm(quantized, rows: block.count) {
+                        Linear.applyIntegerGemm(input, rows: block.count, inFeatures: model, weight: quantized,
+                                                outputRows: slice, into: scratch)
                     } else if let projection {
                         if let quantized, let panel { quantized.dequantize(rows: slice, into: panel) }
                         let offset = quantized == nil ? sliceStart * model : 0

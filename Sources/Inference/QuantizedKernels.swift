@@ -86,6 +86,18 @@ public enum QuantizedKernels {
         return try body()
     }
 
+    /// The GEMM variant (`ropescope_qgemm`) for prompt processing over weights of `type`: AVX-512
+    /// VNNI for Q4_K, Q5_K and Q6_K on CPUs that have it, unless the active variant is `portable`
+    /// (which keeps every product on the reference kernels); nil otherwise (the products then
+    /// widen panels for sgemm). The portable GEMM exists as the packed layout's test reference
+    /// only: it is slower than sgemm.
+    public static func gemmVariant(for type: GGMLType) -> Int32? {
+        let vnni = Int32(ROPESCOPE_QGEMM_AVX512VNNI)
+        guard active != .portable, ropescope_qgemm_supports(Int32(type.rawValue)) != 0,
+              ropescope_qgemm_variant_available(vnni) != 0 else { return nil }
+        return vnni
+    }
+
     /// Whether weights of `type` have an integer dot kernel (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K,
     /// Q5_K, Q6_K).
     public static func supports(_ type: GGMLType) -> Bool {

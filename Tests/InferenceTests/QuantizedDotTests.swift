@@ -25,7 +25,7 @@ final class QuantizedDotTests: XCTestCase {
     }
 
     /// Dequantised weights of `bytes`.
-    func dequantise(_ type: GGMLType, _ bytes: [UInt8]) throws -> [Float] {
+    static func dequantise(_ type: GGMLType, _ bytes: [UInt8]) throws -> [Float] {
         var out = [Float](repeating: 0, count: Self.count)
         try bytes.withUnsafeBytes { raw in
             try out.withUnsafeMutableBufferPointer {
@@ -36,7 +36,7 @@ final class QuantizedDotTests: XCTestCase {
     }
 
     /// `bytes` with every f16 field listed in `offsets` (per block) set to +0.
-    func zeroing(_ type: GGMLType, _ bytes: [UInt8], offsets: [Int]) -> [UInt8] {
+    static func zeroing(_ type: GGMLType, _ bytes: [UInt8], offsets: [Int]) -> [UInt8] {
         var out = bytes
         for block in 0..<(Self.count / type.blockSize) {
             for offset in offsets { out[block * type.typeSize + offset] = 0; out[block * type.typeSize + offset + 1] = 0 }
@@ -45,7 +45,7 @@ final class QuantizedDotTests: XCTestCase {
     }
 
     /// The quantised activations of `x` and their dequantised values x̂ and per-block scales d_x.
-    func quantise(_ type: GGMLType, _ x: [Float]) -> (blocks: [UInt8], values: [Float], scales: [Float]) {
+    static func quantise(_ type: GGMLType, _ x: [Float]) -> (blocks: [UInt8], values: [Float], scales: [Float]) {
         let t = Int32(type.rawValue), length = Int(ropescope_qdot_block_length(t))
         let bytes = ropescope_qdot_activation_bytes(t, x.count)
         var blocks = [UInt8](repeating: 0, count: bytes)
@@ -78,11 +78,11 @@ final class QuantizedDotTests: XCTestCase {
     }
 
     /// Bounds of the file comment for weights `bytes` against activations `x`.
-    func bounds(_ type: GGMLType, _ bytes: [UInt8], _ x: [Float]) throws
+    static func bounds(_ type: GGMLType, _ bytes: [UInt8], _ x: [Float]) throws
         -> (reference: Double, quantisation: Double, rounding: Double, blocks: [UInt8]) {
-        let w = try dequantise(type, bytes)
-        let minimum = try dequantise(type, zeroing(type, bytes, offsets: [QuantizedBlocks.scaleOffsets(type)[0]]))
-        let (blocks, values, scales) = quantise(type, x)
+        let w = try Self.dequantise(type, bytes)
+        let minimum = try Self.dequantise(type, Self.zeroing(type, bytes, offsets: [QuantizedBlocks.scaleOffsets(type)[0]]))
+        let (blocks, values, scales) = Self.quantise(type, x)
         let length = Int(ropescope_qdot_block_length(Int32(type.rawValue)))
         var reference = 0.0, quantisation = 0.0, s = 0.0
         for i in 0..<Self.count {
@@ -108,7 +108,7 @@ final class QuantizedDotTests: XCTestCase {
             XCTAssertTrue(QuantizedKernels.supports(type), "\(type)")
             for trial in 0..<20 {
                 let c = randomCase(type, seed: &seed)
-                let (reference, quantisation, rounding, blocks) = try bounds(type, c.bytes, c.x)
+                let (reference, quantisation, rounding, blocks) = try Self.bounds(type, c.bytes, c.x)
                 let portable = dot(.portable, type, c.bytes, blocks)
                 XCTAssertLessThanOrEqual(abs(Double(portable) - reference), quantisation + rounding,
                                          "\(type) trial \(trial): portable \(portable) vs reference \(reference)")
@@ -141,10 +141,10 @@ final class QuantizedDotTests: XCTestCase {
                         bytes[base + field[0] + 1] = bytes[base + 1]
                     }
                 }
-                let w = try dequantise(type, bytes), wrong = try dequantise(type, zeroing(type, bytes, offsets: field))
+                let w = try Self.dequantise(type, bytes), wrong = try Self.dequantise(type, Self.zeroing(type, bytes, offsets: field))
                 let u = TinyValues.values(Self.count, seed: &seed, scale: 0.25)
                 let x = (0..<Self.count).map { i in (w[i] - wrong[i] >= 0 ? 1 : -1) * (0.75 + u[i]) }
-                let (reference, quantisation, rounding, blocks) = try bounds(type, bytes, x)
+                let (reference, quantisation, rounding, blocks) = try Self.bounds(type, bytes, x)
                 let wrongReference = zip(wrong, x).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
                 let bound = quantisation + rounding
                 XCTAssertGreaterThan(abs(reference - wrongReference), 4 * bound, "\(type) field \(field)")
@@ -161,17 +161,17 @@ final class QuantizedDotTests: XCTestCase {
         var seed: UInt64 = 5
         let x = TinyValues.values(512, seed: &seed, scale: 3)
         for type in [GGMLType.q4_1, .q6_K] {
-            let (_, values, scales) = quantise(type, x)
+            let (_, values, scales) = Self.quantise(type, x)
             let length = 512 / scales.count
             for (b, d) in scales.enumerated() {
                 let block = x[(b * length)..<((b + 1) * length)]
                 XCTAssertEqual(d, block.map(abs).max()! / 127, accuracy: d * 1e-6)
                 for i in block.indices { XCTAssertLessThanOrEqual(abs(x[i] - values[i]), d / 2 * (1 + 1e-4)) }
             }
-            XCTAssertEqual(quantise(type, [Float](repeating: 0, count: 512)).values, [Float](repeating: 0, count: 512))
+            XCTAssertEqual(Self.quantise(type, [Float](repeating: 0, count: 512)).values, [Float](repeating: 0, count: 512))
             var bad = x
             bad[3] = .nan
-            XCTAssertTrue(quantise(type, bad).scales[0].isNaN)
+            XCTAssertTrue(Self.quantise(type, bad).scales[0].isNaN)
         }
         XCTAssertEqual(ropescope_qdot_quantize(Int32(GGMLType.q4_K.rawValue), x, 100, nil), -1, "not a whole super-block")
         XCTAssertEqual(ropescope_qdot_block_length(Int32(GGMLType.q2_K.rawValue)), 0)
@@ -210,7 +210,7 @@ final class QuantizedDotTests: XCTestCase {
         let all = try file.withRawBytes(of: try file.tensor(named: "w")) { Array($0) }
         let stride = matrix.tensor.rowByteSize
         for r in 0..<rows {
-            let blocks = quantise(type, Array(x[(r * Self.count)..<((r + 1) * Self.count)])).blocks
+            let blocks = Self.quantise(type, Array(x[(r * Self.count)..<((r + 1) * Self.count)])).blocks
             for o in range {
                 let single = dot(QuantizedKernels.active, type, Array(all[(o * stride)..<((o + 1) * stride)]), blocks)
                 XCTAssertEqual(y[r * ldy + o - range.lowerBound], 0.5 + single, "row \(r) output \(o)")

@@ -46,8 +46,11 @@ final class QuantizedLinearTests: XCTestCase {
                 var y = start
                 x.withUnsafeBufferPointer { xp in
                     y.withUnsafeMutableBufferPointer { yp in
-                        Linear.apply(xp.baseAddress!, rows: rows, inFeatures: n, weight: matrix, outFeatures: out,
-                                     into: yp.baseAddress!, accumulate: accumulate)
+                        // `portable`: K-quants stay on the panel path (the integer GEMM: QuantizedGemmTests).
+                        QuantizedKernels.withVariant(.portable) {
+                            Linear.apply(xp.baseAddress!, rows: rows, inFeatures: n, weight: matrix, outFeatures: out,
+                                         into: yp.baseAddress!, accumulate: accumulate)
+                        }
                     }
                 }
                 var worst = 0.0

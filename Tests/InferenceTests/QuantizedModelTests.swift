@@ -5,7 +5,9 @@ import RoPE
 import XCTest
 
 /// The model with `WeightStorage.quantized` (matrices kept in their GGUF encoding, widened per
-/// tile) against the float32 path (everything dequantised at load) on the same file.
+/// tile) against the float32 path (everything dequantised at load) on the same file. The
+/// quantized forward runs with the `portable` kernels, which keep many-row products on the
+/// widened panels (the integer GEMM that otherwise serves K-quant prompts: QuantizedGemmTests).
 ///
 /// Both paths multiply the same float32 weight values; only the summation order inside sgemm
 /// differs (per-panel calls, single- instead of multi-threaded). The rounding error of a logit is
@@ -16,8 +18,8 @@ import XCTest
 final class QuantizedModelTests: XCTestCase {
     static let d = 256, heads = 4, kvHeads = 2, headDim = 64, ff = 512, vocabulary = 300, layers = 2
 
-    /// A random two-block llama whose matrices cycle through every dequantisable type.
-    static func file(tied: Bool) throws -> GGUFFile {
+    /// A random two-block llama whose matrices cycle through `types` (default: every dequantisable type).
+    static func file(tied: Bool, types: [GGMLType] = GGMLDequantizer.supportedTypes) throws -> GGUFFile {
         var writer = try GGUFWriter()
         try writer.addMetadata("general.architecture", .string("llama"))
         for (key, value) in [("embedding_length", d), ("block_count", layers), ("feed_forward_length", ff),
@@ -27,7 +29,6 @@ final class QuantizedModelTests: XCTestCase {
         }
         try writer.addMetadata("llama.attention.layer_norm_rms_epsilon", .float32(1e-5))
         var seed: UInt64 = 2024
-        let types = GGMLDequantizer.supportedTypes
         var next = 0
         func add(_ name: String, _ rows: Int, _ columns: Int) throws {
             let type = types[next % types.count]
@@ -65,7 +66,11 @@ final class QuantizedModelTests: XCTestCase {
         let targets = (0..<(length - 1)).map { TokenTarget(row: $0, token: tokens[$0 + 1]) }
         let frequencies = try float.frequencies(.none)
         let a = try float.forward(tokens: tokens, frequencies: frequencies, targets: targets)
-        let b = try quantized.forward(tokens: tokens, frequencies: frequencies, targets: targets)
+        // `portable` keeps K-quant products of many rows on the widened panels (the integer GEMM
+        // quantises activations to 8 bits: QuantizedGemmTests).
+        let b = try QuantizedKernels.withVariant(.portable) {
+            try quantized.forward(tokens: tokens, frequencies: frequencies, targets: targets)
+        }
         XCTAssertEqual(a.logits.count, b.logits.count, line: line)
         let spread = a.logits.reduce(Float(0)) { max($0, abs($1)) }
         let tolerance = 1e-4 * (1 + spread)

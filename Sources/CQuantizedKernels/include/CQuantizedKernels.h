@@ -59,4 +59,41 @@ int ropescope_qdot_matrix(int variant, int ggml_type, ptrdiff_t count,
                           const void *activations, size_t activation_stride, ptrdiff_t x_rows,
                           float *y, ptrdiff_t ldy, int accumulate);
 
+/// Many-row products (prompt processing) over K-quant weights: a GEMM on packed weight panels.
+///
+/// ropescope_qgemm repacks `out_rows` weight rows (Q4_K, Q5_K or Q6_K, GGUF encoding) into
+/// sub-panels of 32 rows whose quants are interleaved 4 elements × 32 rows, so that one 64-byte
+/// load holds 4 consecutive elements of 16 rows, and then computes every activation row against
+/// them: y[r·ldy + o] = Σ_i W[o, i]·x_r[i] (+ y when accumulate), the same sums as
+/// ropescope_qdot_matrix over the same 8-bit activation blocks (rq_q8_256 above), with exact
+/// integer sums per sub-block and one float multiply-add per 256-element block. Variants:
+///   0 portable C (the reference of the packed layout, every CPU)
+///   2 AVX-512 VNNI: vpdpbusd on 4 activation rows × 32 weight rows per register tile
+/// The packing costs about one pass over the weights per call, so the GEMM pays off once the
+/// activation rows are many (llama.cpp's repacked Q4_K GEMM does the same on interleaved rows).
+enum {
+    ROPESCOPE_QGEMM_PORTABLE = 0,
+    ROPESCOPE_QGEMM_AVX512VNNI = 2,
+};
+
+/// 1 when the GEMM `variant` runs on this CPU (portable: always), else 0.
+int ropescope_qgemm_variant_available(int variant);
+
+/// 1 when weights of GGML type id `ggml_type` have a GEMM (Q4_K 12, Q5_K 13, Q6_K 14), else 0.
+int ropescope_qgemm_supports(int ggml_type);
+
+/// Bytes of the packed panel of `out_rows` rows of `count` elements (count a multiple of 256),
+/// 0 when unsupported.
+size_t ropescope_qgemm_panel_bytes(int ggml_type, ptrdiff_t count, ptrdiff_t out_rows);
+
+/// The product described above for `out_rows` weight rows at weight + o·weight_stride and
+/// `x_rows` activation rows quantised by ropescope_qdot_quantize(ggml_type, ...) at
+/// activations + r·activation_stride. `panel` is scratch of ropescope_qgemm_panel_bytes bytes,
+/// 64-byte aligned. Returns 0, or -1 when `variant` is unavailable, `ggml_type` unsupported or
+/// `count` not a multiple of 256.
+int ropescope_qgemm(int variant, int ggml_type, ptrdiff_t count,
+                    const void *weight, size_t weight_stride, ptrdiff_t out_rows,
+                    const void *activations, size_t activation_stride, ptrdiff_t x_rows,
+                    float *y, ptrdiff_t ldy, int accumulate, void *panel);
+
 #endif
