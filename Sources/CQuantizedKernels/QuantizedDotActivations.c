@@ -5,23 +5,28 @@
 #include <math.h>
 
 /// Largest |x_i| of x[0..count); NaN when any x_i is NaN (so the block's scale becomes NaN).
+/// Branch-free, so that the compiler vectorises it.
 static float absolute_maximum(const float *x, int count) {
     float maximum = 0.0f;
+    int nan = 0;
     for (int i = 0; i < count; i++) {
         float a = fabsf(x[i]);
-        if (a != a) return a;   // NaN
-        if (a > maximum) maximum = a;
+        nan |= a != a;
+        maximum = a > maximum ? a : maximum;
     }
-    return maximum;
+    return nan ? NAN : maximum;
 }
 
 /// q_i = round(x_i · inverse) clamped to [-127, 127] (the clamp only guards float rounding of
-/// inverse and non-finite input). Returns Σ q_i.
+/// inverse and non-finite input; NaN becomes -127, and its block's scale is NaN). Round to nearest,
+/// ties to even, by adding and subtracting 1.5·2^23 (exact for |v| <= 2^22; what nearbyintf does
+/// in the default rounding mode, but vectorisable). Returns Σ q_i.
 static int quantize_block(const float *x, int count, float inverse, int8_t *q) {
+    const float magic = 12582912.0f;
     int sum = 0;
     for (int i = 0; i < count; i++) {
         float v = fminf(fmaxf(x[i] * inverse, -127.0f), 127.0f);
-        int value = (int)nearbyintf(v);
+        int value = (int)((v + magic) - magic);
         q[i] = (int8_t)value;
         sum += value;
     }

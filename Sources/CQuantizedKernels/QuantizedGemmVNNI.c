@@ -14,22 +14,23 @@
 #define RQ_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 
 RQ_VNNI static inline __attribute__((always_inline)) void
-tile_rows(const int R, rq_gemm_layout layout, const uint8_t *panel, ptrdiff_t blocks,
+tile_rows(const int R, const int S, const uint8_t *panel, ptrdiff_t blocks,
           const uint8_t *x, size_t x_stride, float *y, ptrdiff_t ldy, int lanes, int accumulate) {
-    const int groups = 64 / layout.sub_blocks;
+    const rq_gemm_layout layout = rq_gemm_layout_of(S);
+    const int groups = 64 / S;
     __m512 acc[4][2];
     for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
     for (ptrdiff_t b = 0; b < blocks; b++) {
         const uint8_t *block = panel + (size_t)b * layout.block_bytes;
         const uint8_t *scales = block + 64 * RQ_GEMM_LANES * 4;
-        const uint8_t *pairs = scales + (size_t)layout.sub_blocks * RQ_GEMM_LANES * 4;
+        const uint8_t *pairs = scales + (size_t)S * RQ_GEMM_LANES * 4;
         const float *factors = (const float *)(pairs + 8 * RQ_GEMM_LANES * 4);
         const rq_q8_256 *row[4];
         for (int r = 0; r < R; r++) row[r] = (const rq_q8_256 *)(x + (size_t)r * x_stride) + b;
         __m512i isum[4][2];
         for (int r = 0; r < R; r++) isum[r][0] = isum[r][1] = _mm512_setzero_si512();
         const uint8_t *q = block;
-        for (int j = 0; j < layout.sub_blocks; j++) {
+        for (int j = 0; j < S; j++) {
             __m512i part[4][2];
             for (int r = 0; r < R; r++) part[r][0] = part[r][1] = _mm512_setzero_si512();
             for (int g = j * groups; g < (j + 1) * groups; g++, q += RQ_GEMM_LANES * 4) {
@@ -86,28 +87,22 @@ tile_rows(const int R, rq_gemm_layout layout, const uint8_t *panel, ptrdiff_t bl
     }
 }
 
-RQ_VNNI static void tile_1(rq_gemm_layout l, const uint8_t *p, ptrdiff_t n, const uint8_t *x, size_t s, float *y, ptrdiff_t ldy, int lanes, int acc) {
-    tile_rows(1, l, p, n, x, s, y, ldy, lanes, acc);
-}
-RQ_VNNI static void tile_2(rq_gemm_layout l, const uint8_t *p, ptrdiff_t n, const uint8_t *x, size_t s, float *y, ptrdiff_t ldy, int lanes, int acc) {
-    tile_rows(2, l, p, n, x, s, y, ldy, lanes, acc);
-}
-RQ_VNNI static void tile_3(rq_gemm_layout l, const uint8_t *p, ptrdiff_t n, const uint8_t *x, size_t s, float *y, ptrdiff_t ldy, int lanes, int acc) {
-    tile_rows(3, l, p, n, x, s, y, ldy, lanes, acc);
-}
-RQ_VNNI static void tile_4(rq_gemm_layout l, const uint8_t *p, ptrdiff_t n, const uint8_t *x, size_t s, float *y, ptrdiff_t ldy, int lanes, int acc) {
-    tile_rows(4, l, p, n, x, s, y, ldy, lanes, acc);
-}
+// One function per (rows, sub-blocks) so that every loop bound is a constant (unrolled).
+#define RQ_TILE(R, S) \
+    RQ_VNNI static void tile_##R##_##S(const uint8_t *p, ptrdiff_t n, const uint8_t *x, size_t s, float *y, ptrdiff_t ldy, \
+                                       int lanes, int acc) { tile_rows(R, S, p, n, x, s, y, ldy, lanes, acc); }
+RQ_TILE(1, 8) RQ_TILE(2, 8) RQ_TILE(3, 8) RQ_TILE(4, 8)
+RQ_TILE(1, 16) RQ_TILE(2, 16) RQ_TILE(3, 16) RQ_TILE(4, 16)
+
+typedef void (*tile_fn)(const uint8_t *, ptrdiff_t, const uint8_t *, size_t, float *, ptrdiff_t, int, int);
 
 void rq_gemm_tile_avx512vnni(rq_gemm_layout layout, const uint8_t *panel, ptrdiff_t blocks,
                              const uint8_t *x, size_t x_stride, ptrdiff_t x_rows,
                              float *y, ptrdiff_t ldy, int lanes, int accumulate) {
-    switch (x_rows) {
-    case 1: tile_1(layout, panel, blocks, x, x_stride, y, ldy, lanes, accumulate); break;
-    case 2: tile_2(layout, panel, blocks, x, x_stride, y, ldy, lanes, accumulate); break;
-    case 3: tile_3(layout, panel, blocks, x, x_stride, y, ldy, lanes, accumulate); break;
-    default: tile_4(layout, panel, blocks, x, x_stride, y, ldy, lanes, accumulate); break;
-    }
+    static const tile_fn eight[4] = { tile_1_8, tile_2_8, tile_3_8, tile_4_8 };
+    static const tile_fn sixteen[4] = { tile_1_16, tile_2_16, tile_3_16, tile_4_16 };
+    int rows = x_rows < 1 ? 1 : x_rows > 4 ? 4 : (int)x_rows;
+    (layout.sub_blocks == 16 ? sixteen : eight)[rows - 1](panel, blocks, x, x_stride, y, ldy, lanes, accumulate);
 }
 
 #endif

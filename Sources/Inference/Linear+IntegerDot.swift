@@ -130,7 +130,7 @@ extension Linear {
     }
 
     /// Runs `body` with the encoded bytes of every matrix (each valid for the call).
-    private static func withRowBytes(_ matrices: [QuantizedMatrix], _ bases: [UnsafeRawPointer] = [],
+    static func withRowBytes(_ matrices: [QuantizedMatrix], _ bases: [UnsafeRawPointer] = [],
                                      _ body: ([UnsafeRawPointer]) -> Void) {
         guard bases.count < matrices.count else { return body(bases) }
         matrices[bases.count].withRowBytes { withRowBytes(matrices, bases + [$0], body) }
@@ -138,7 +138,8 @@ extension Linear {
 
     /// `y_k = x·W_kᵀ` for each (tensor, outFeatures, output) of block `layer`: one fused
     /// integer-dot region when every tensor is quantized with one integer-dot type and `rows` is
-    /// small (a decode step), else one `apply` per tensor.
+    /// small (a decode step), one fused GEMM region when every tensor is a K-quant with a GEMM
+    /// (prompt processing), else one `apply` per tensor.
     static func apply(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, weights: LlamaWeights, layer: Int,
                       products: [(tensor: LlamaLayerTensor, outFeatures: Int, output: UnsafeMutablePointer<Float>)]) {
         let matrices = products.compactMap { weights.quantized.matrix(layer, $0.tensor) }
@@ -147,6 +148,11 @@ extension Linear {
            zip(matrices, products).allSatisfy({ $0.rows == $1.outFeatures }) {
             applyIntegerDot(x, rows: rows, inFeatures: inFeatures,
                             products: zip(matrices, products).map { IntegerDotProduct(weight: $0, output: $1.output) })
+        } else if matrices.count == products.count, matrices.allSatisfy({ $0.columns == inFeatures && usesIntegerGemm($0, rows: rows) }),
+                  zip(matrices, products).allSatisfy({ $0.rows == $1.outFeatures }) {
+            applyIntegerGemm(x, rows: rows, inFeatures: inFeatures, products: zip(matrices, products).map {
+                GemmProduct(weight: $0, outputRows: 0..<$0.rows, output: $1.output, ldy: $0.rows, accumulate: false)
+            })
         } else {
             for product in products {
                 apply(x, rows: rows, inFeatures: inFeatures, weights: weights, layer: layer, tensor: product.tensor,

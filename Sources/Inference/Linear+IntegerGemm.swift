@@ -33,35 +33,69 @@ extension Linear {
                                  accumulate: Bool = false) {
         let range = outputRows ?? 0..<weight.rows
         guard rows > 0, !range.isEmpty else { return }
-        guard let variant = QuantizedKernels.gemmVariant(for: weight.type) else {
-            preconditionFailure("no integer GEMM for \(weight.type) on this CPU")
+        precondition(range.upperBound <= weight.rows, "'\(weight.tensor.name)' has \(weight.rows) rows: \(range) asked")
+        applyIntegerGemm(x, rows: rows, inFeatures: inFeatures,
+                         products: [GemmProduct(weight: weight, outputRows: range, output: y, ldy: ldy ?? range.count,
+                                                accumulate: accumulate)])
+    }
+
+    /// One output of a fused GEMM region: `y[:, o − o₀] = x·W[o, :]ᵀ` for o in `outputRows` (o₀ its
+    /// first), row stride `ldy`, added onto y when `accumulate`.
+    struct GemmProduct: @unchecked Sendable {   // output: disjoint rows per panel
+        let weight: QuantizedMatrix
+        let outputRows: Range<Int>
+        let output: UnsafeMutablePointer<Float>
+        let ldy: Int
+        let accumulate: Bool
+    }
+
+    /// Several GEMM products of the same input (Q, K and V; gate and up) in one parallel region: x
+    /// is quantised once (every K-quant reads the same 8-bit super-blocks, whatever its type) and
+    /// the panels of every product share the cores. Each output equals `applyIntegerGemm` of its
+    /// weight alone.
+    /// - Precondition: every weight has `inFeatures` columns and a GEMM (`QuantizedKernels.gemmVariant`).
+    static func applyIntegerGemm(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, products: [GemmProduct]) {
+        guard rows > 0, let first = products.first?.weight else { return }
+        let variants = products.map { product in
+            guard let variant = QuantizedKernels.gemmVariant(for: product.weight.type) else {
+                preconditionFailure("no integer GEMM for \(product.weight.type) on this CPU")
+            }
+            precondition(product.weight.columns == inFeatures,
+                         "'\(product.weight.tensor.name)' has \(product.weight.columns) columns, \(inFeatures) given")
+            return variant
         }
-        precondition(weight.columns == inFeatures && range.upperBound <= weight.rows,
-                     "'\(weight.tensor.name)' is [\(weight.rows), \(weight.columns)]: rows \(range) of [_, \(inFeatures)] expected")
-        let type = Int32(weight.type.rawValue), outputs = range.count, leading = ldy ?? range.count
-        let (activations, activationBytes) = quantizedActivations(x, rows: rows, inFeatures: inFeatures, for: weight)
+        let (activations, activationBytes) = quantizedActivations(x, rows: rows, inFeatures: inFeatures, for: first)
         defer { activations.deallocate() }
-        let bytesPerSubPanel = ropescope_qgemm_panel_bytes(type, inFeatures, 32)
-        // Panels of at most gemmPanelBytes (at least one 32-row sub-panel), their count rounded up
-        // to a multiple of the cores so that the cores finish together.
+        // Panels of at most gemmPanelBytes (at least one 32-row sub-panel); each product's panel
+        // count a multiple of the cores, so that the cores finish together.
         let workers = Cores.available
-        let widest = max(32, gemmPanelBytes / max(1, bytesPerSubPanel) * 32)
-        let wanted = ((outputs + widest - 1) / widest + workers - 1) / workers * workers
-        let panelRows = ((outputs + wanted - 1) / wanted + 31) / 32 * 32
-        let panels = (outputs + panelRows - 1) / panelRows
-        let scratch = ScratchPool(bytes: ropescope_qgemm_panel_bytes(type, inFeatures, panelRows))
+        var panels: [(product: Int, start: Int, end: Int)] = []
+        var scratchBytes = 0
+        for (index, product) in products.enumerated() {
+            let type = Int32(product.weight.type.rawValue), outputs = product.outputRows.count
+            let widest = max(32, gemmPanelBytes / max(1, ropescope_qgemm_panel_bytes(type, inFeatures, 32)) * 32)
+            let wanted = ((outputs + widest - 1) / widest + workers - 1) / workers * workers
+            let panelRows = ((outputs + wanted - 1) / wanted + 31) / 32 * 32
+            scratchBytes = max(scratchBytes, ropescope_qgemm_panel_bytes(type, inFeatures, panelRows))
+            for start in stride(from: 0, to: outputs, by: panelRows) {
+                panels.append((index, start, min(outputs, start + panelRows)))
+            }
+        }
+        let items = panels
+        let scratch = ScratchPool(bytes: scratchBytes)
         defer { scratch.release() }
-        let stride = weight.tensor.rowByteSize
-        let input = SharedRawPointer(UnsafeRawPointer(activations)), output = SharedPointer(y)
-        weight.withRowBytes { base in
-            let matrix = SharedRawPointer(base + range.lowerBound * stride)
-            SpinningWorkers.shared.run(iterations: panels) { panel in
-                let start = panel * panelRows, end = min(outputs, start + panelRows)
+        let input = SharedRawPointer(UnsafeRawPointer(activations))
+        withRowBytes(products.map(\.weight)) { bases in
+            let matrices = zip(bases, products).map { SharedRawPointer($0 + $1.outputRows.lowerBound * $1.weight.tensor.rowByteSize) }
+            let outputs = products.map { SharedPointer($0.output) }
+            SpinningWorkers.shared.run(iterations: items.count) { k in
+                let item = items[k], product = products[item.product], stride = product.weight.tensor.rowByteSize
                 scratch.with { buffer in
-                    let status = ropescope_qgemm(variant, type, inFeatures, matrix.base + start * stride, stride, end - start,
-                                                 input.base, activationBytes, rows, output.base + start, leading,
-                                                 accumulate ? 1 : 0, buffer)
-                    precondition(status == 0, "integer GEMM variant \(variant) for \(weight.type) unavailable")
+                    let status = ropescope_qgemm(variants[item.product], Int32(product.weight.type.rawValue), inFeatures,
+                                                 matrices[item.product].base + item.start * stride, stride, item.end - item.start,
+                                                 input.base, activationBytes, rows, outputs[item.product].base + item.start,
+                                                 product.ldy, product.accumulate ? 1 : 0, buffer)
+                    precondition(status == 0, "integer GEMM variant \(variants[item.product]) for \(product.weight.type) unavailable")
                 }
             }
         }
