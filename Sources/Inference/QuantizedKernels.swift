@@ -98,6 +98,10 @@ public enum QuantizedKernels {
         return vnni
     }
 
+    /// The name of the GEMM prompt processing over K-quant weights uses now ("avx512vnni"), or nil
+    /// when those products widen panels for sgemm (no AVX-512 VNNI, or `portable` active).
+    public static var gemmName: String? { gemmVariant(for: .q4_K) == nil ? nil : "avx512vnni" }
+
     /// Whether weights of `type` have an integer dot kernel (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K,
     /// Q5_K, Q6_K).
     public static func supports(_ type: GGMLType) -> Bool {

@@ -2,8 +2,8 @@ import Foundation
 import XCTest
 
 /// `ROPESCOPE_QUANT_KERNEL` (integer dot kernels of quantized decode): `ropescope system --json`
-/// reports the active variant, a forced one is used, an unknown value is a usage error (64)
-/// naming the variable and the allowed values.
+/// reports the active variant and the K-quant prompt GEMM, a forced one is used, an unknown value
+/// is a usage error (64) naming the variable and the allowed values.
 final class CLIQuantizedKernelTests: XCTestCase {
     func environment(_ value: String?) -> [String: String] {
         var base = ProcessInfo.processInfo.environment
@@ -23,6 +23,13 @@ final class CLIQuantizedKernelTests: XCTestCase {
         XCTAssertTrue(available.contains("portable"))
         XCTAssertEqual(automatic["active"] as? String, available.last, "auto picks the fastest available")
         XCTAssertEqual(try kernel("portable")["active"] as? String, "portable")
+        // The K-quant prompt GEMM: AVX-512 VNNI exactly where the CPU reports the features it needs
+        // (the OS must also enable the zmm state, as CPUFeatures checks with XGETBV); `portable` turns it off.
+        let system = try CLI.run(["system", "--json"], environment: environment(nil)).json()
+        let features = try XCTUnwrap((system["cpu"] as? [String: Any])?["features"] as? [String])
+        let vnni = ["avx512f", "avx512bw", "avx512vl", "avx512_vnni"].allSatisfy(features.contains)
+        XCTAssertEqual(automatic["gemm"] as? String, vnni ? "avx512vnni" : nil, "features \(features)")
+        XCTAssertNil(try kernel("portable")["gemm"], "portable keeps many-row products on the panels")
         let bad = try CLI.run(["system"], environment: environment("sse9"))
         XCTAssertEqual(bad.status, 64, bad.stderr)
         for fragment in ["ROPESCOPE_QUANT_KERNEL", "sse9", "portable"] {

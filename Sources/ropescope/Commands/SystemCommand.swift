@@ -42,6 +42,7 @@ struct SystemCommand: ParsableCommand {
             ("sgemm self-check", "\(blas.selfCheck.passed ? "passed" : "FAILED"), \(blas.selfCheck.summary)"),
             ("BLAS threads", String(blas.threads)),
             ("quantized dot kernel", "\(report.quantizedKernel.active) (available: \(report.quantizedKernel.available.joined(separator: ", ")))"),
+            ("K-quant prompt GEMM", report.quantizedKernel.gemm ?? "none (widened panels + sgemm)"),
             ("CPU", cpu.model),
             ("CPU vendor", "\(cpu.vendor) (family \(cpu.family), model \(cpu.modelNumber))"),
             ("CPU features", cpu.features.joined(separator: " ")),
@@ -130,6 +131,9 @@ struct SystemReport: Encodable {
         var available: [String]
         /// `ROPESCOPE_QUANT_KERNEL` as set, if set.
         var setting: String?
+        /// The integer GEMM of many-row products over K-quant weights (`QuantizedKernels.gemmName`),
+        /// nil when they widen panels for sgemm.
+        var gemm: String?
     }
 
     var blas: BLAS
@@ -162,7 +166,8 @@ struct SystemReport: Encodable {
             activeCores: ProcessInfo.processInfo.activeProcessorCount)
         let quantized = QuantizedKernel(active: QuantizedKernels.active.rawValue,
                                         available: QuantizedKernelVariant.allCases.filter(\.isAvailable).map(\.rawValue),
-                                        setting: environment[QuantizedKernels.environmentKey])
+                                        setting: environment[QuantizedKernels.environmentKey],
+                                        gemm: QuantizedKernels.gemmName)
         return SystemReport(blas: blas, quantizedKernel: quantized, cpu: cpu)
     }
 
