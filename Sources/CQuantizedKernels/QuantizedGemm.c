@@ -47,69 +47,72 @@ size_t ropescope_qgemm_panel_bytes(int ggml_type, ptrdiff_t count, ptrdiff_t out
     return sub_panels * (size_t)(count / 256) * rq_gemm_layout_of(sub_blocks).block_bytes;
 }
 
-/// The 256 unsigned quants, scales, correction pairs and factors of one Q4_K/Q5_K/Q6_K block.
+/// The scales, correction pairs and factors of one Q4_K/Q5_K/Q6_K block (its quants are written
+/// straight into the panel by quant_group).
 typedef struct {
-    uint8_t q[256];
     int32_t scales[16];
     int16_t pairs[8][2];
     float a, b;
-} unpacked_block;
+} block_factors;
 
-static void unpack_k4(const uint8_t *w, int five, unpacked_block *out) {
-    const uint8_t *packed = w + 4, *high = w + 16, *qs = w + (five ? 48 : 16);
+static void factors_k4(const uint8_t *w, block_factors *out) {
     for (int j = 0; j < 8; j++) {
         int scale, minimum;
-        rq_scale_min_k4(j, packed, &scale, &minimum);
+        rq_scale_min_k4(j, w + 4, &scale, &minimum);
         out->scales[j] = scale;
         out->pairs[j][0] = out->pairs[j][1] = (int16_t)minimum;
-    }
-    for (int c = 0; c < 4; c++) {
-        for (int l = 0; l < 32; l++) {
-            int q0 = qs[32 * c + l] & 0x0F, q1 = qs[32 * c + l] >> 4;
-            if (five) {
-                q0 |= ((high[l] >> (2 * c)) & 1) << 4;
-                q1 |= ((high[l] >> (2 * c + 1)) & 1) << 4;
-            }
-            out->q[64 * c + l] = (uint8_t)q0;
-            out->q[64 * c + 32 + l] = (uint8_t)q1;
-        }
     }
     out->a = rq_half(w);
     out->b = rq_half(w + 2);
 }
 
-static void unpack_q6_K(const uint8_t *w, unpacked_block *out) {
+static void factors_q6_K(const uint8_t *w, block_factors *out) {
     const int8_t *scales = (const int8_t *)(w + 192);
     for (int j = 0; j < 16; j++) out->scales[j] = scales[j];
     for (int p = 0; p < 8; p++) {
         out->pairs[p][0] = scales[2 * p];
         out->pairs[p][1] = scales[2 * p + 1];
     }
-    for (int half = 0; half < 2; half++) {
-        const uint8_t *ql = w + 64 * half, *qh = w + 128 + 32 * half;
-        uint8_t *q = out->q + 128 * half;
-        for (int l = 0; l < 32; l++) {
-            q[l] = (uint8_t)((ql[l] & 0x0F) | ((qh[l] & 3) << 4));
-            q[l + 32] = (uint8_t)((ql[l + 32] & 0x0F) | (((qh[l] >> 2) & 3) << 4));
-            q[l + 64] = (uint8_t)((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4));
-            q[l + 96] = (uint8_t)((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4));
-        }
-    }
     float d = rq_half(w + 208);
     out->a = d;
     out->b = 32.0f * d;
 }
 
-/// Writes `block` into lane `lane` of the packed super-block at `dst`.
-static void place(rq_gemm_layout layout, const unpacked_block *block, int lane, uint8_t *dst) {
-    for (int g = 0; g < 64; g++) memcpy(dst + (size_t)(g * RQ_GEMM_LANES + lane) * 4, block->q + 4 * g, 4);
+/// The unsigned quants of elements 4g..4g+3 of a block, one per byte (little-endian uint32).
+///   Q4_K: element 64c + 32h + l is nibble h of qs[32c + l]          (Q5_K: bit 2c+h of qh[l] is its bit 4)
+///   Q6_K: element 128t + 32k + l is nibble k>>1 of ql[64t + 32(k&1) + l] | bits 2k, 2k+1 of qh[32t + l] << 4
+static inline uint32_t quant_group(int ggml_type, const uint8_t *w, int g) {
+    const uint32_t nibbles = 0x0F0F0F0Fu;
+    if (ggml_type == 14) {
+        int t = g / 32, k = (g % 32) / 8, l = 4 * (g % 8);
+        uint32_t low = (rq_u32(w + 64 * t + 32 * (k & 1) + l) >> (4 * (k >> 1))) & nibbles;
+        uint32_t high = (rq_u32(w + 128 + 32 * t + l) >> (2 * k)) & 0x03030303u;
+        return low | high << 4;
+    }
+    int c = g / 16, h = (g % 16) / 8, l = 4 * (g % 8);
+    if (ggml_type == 13) {
+        uint32_t low = (rq_u32(w + 48 + 32 * c + l) >> (4 * h)) & nibbles;
+        return low | ((rq_u32(w + 16 + l) >> (2 * c + h)) & 0x01010101u) << 4;
+    }
+    return (rq_u32(w + 16 + 32 * c + l) >> (4 * h)) & nibbles;
+}
+
+/// Writes the block `w` into lane `lane` of the packed super-block at `dst`.
+static void place(int ggml_type, rq_gemm_layout layout, const uint8_t *w, int lane, uint8_t *dst) {
+    for (int g = 0; g < 64; g++) {
+        uint32_t group = quant_group(ggml_type, w, g);
+        memcpy(dst + (size_t)(g * RQ_GEMM_LANES + lane) * 4, &group, 4);
+    }
+    block_factors block;
+    if (ggml_type == 14) factors_q6_K(w, &block);
+    else factors_k4(w, &block);
     uint8_t *scales = dst + 64 * RQ_GEMM_LANES * 4;
-    for (int j = 0; j < layout.sub_blocks; j++) memcpy(scales + (size_t)(j * RQ_GEMM_LANES + lane) * 4, &block->scales[j], 4);
+    for (int j = 0; j < layout.sub_blocks; j++) memcpy(scales + (size_t)(j * RQ_GEMM_LANES + lane) * 4, &block.scales[j], 4);
     uint8_t *pairs = scales + (size_t)layout.sub_blocks * RQ_GEMM_LANES * 4;
-    for (int p = 0; p < 8; p++) memcpy(pairs + (size_t)(p * RQ_GEMM_LANES + lane) * 4, block->pairs[p], 4);
+    for (int p = 0; p < 8; p++) memcpy(pairs + (size_t)(p * RQ_GEMM_LANES + lane) * 4, block.pairs[p], 4);
     uint8_t *factors = pairs + 8 * RQ_GEMM_LANES * 4;
-    memcpy(factors + (size_t)lane * 4, &block->a, 4);
-    memcpy(factors + (size_t)(RQ_GEMM_LANES + lane) * 4, &block->b, 4);
+    memcpy(factors + (size_t)lane * 4, &block.a, 4);
+    memcpy(factors + (size_t)(RQ_GEMM_LANES + lane) * 4, &block.b, 4);
 }
 
 /// Packs rows [0, out_rows) into `panel`: sub-panel s, super-block b at
@@ -122,15 +125,11 @@ static void pack(int ggml_type, rq_gemm_layout layout, ptrdiff_t blocks, const u
         uint8_t *last = panel + (size_t)(sub_panels - 1) * (size_t)blocks * layout.block_bytes;
         memset(last, 0, (size_t)blocks * layout.block_bytes);
     }
-    unpacked_block block;
     for (ptrdiff_t o = 0; o < out_rows; o++) {
         const uint8_t *row = weight + (size_t)o * weight_stride;
         uint8_t *sub_panel = panel + (size_t)(o / RQ_GEMM_LANES) * (size_t)blocks * layout.block_bytes;
         for (ptrdiff_t b = 0; b < blocks; b++) {
-            const uint8_t *w = row + (size_t)b * encoded;
-            if (ggml_type == 14) unpack_q6_K(w, &block);
-            else unpack_k4(w, ggml_type == 13, &block);
-            place(layout, &block, (int)(o % RQ_GEMM_LANES), sub_panel + (size_t)b * layout.block_bytes);
+            place(ggml_type, layout, row + (size_t)b * encoded, (int)(o % RQ_GEMM_LANES), sub_panel + (size_t)b * layout.block_bytes);
         }
     }
 }
