@@ -7,7 +7,9 @@ interrupted run keeps what finished):
      of --rss-length (4096) tokens, causal attention: peak RSS of the process, wall time (load +
      the finite-weight scan + forward) and the forward time `score --json` reports.
   2. pp-ropescope: the same command at L = 2048 (one window): tokens/s of the forward pass alone
-     (score's `seconds` exclude the model load), peak RSS.
+     (score's `seconds` exclude the model load), peak RSS. pp-ropescope-panels (not a default
+     step): the same under ROPESCOPE_QUANT_KERNEL=portable, i.e. with the K-quant products on
+     widened float panels + sgemm instead of the integer GEMM (the path before the GEMM).
   3. pp-llama-u<ubatch>-fa<on|off>: llama.cpp (llama-cpp-python) on the same file and the same
      2048 token ids, n_ctx = n_batch = 2048, the given n_ubatch and flash attention setting, logits
      for every position (ropescope computes them for every target too), one llama_decode timed;
@@ -70,13 +72,14 @@ def parse_arguments() -> argparse.Namespace:
 CPU_SECONDS: dict[str, float] = {}   # command line -> user + system CPU seconds of its last run
 
 
-def run_child(command: list[str]) -> tuple[str, str, int, float]:
+def run_child(command: list[str], environment: dict[str, str] | None = None) -> tuple[str, str, int, float]:
     """Runs `command` as a direct child; returns (stdout, stderr, peak RSS bytes, wall seconds) and
     records its user + system CPU seconds in CPU_SECONDS (on a loaded machine the CPU time of a
     2-thread run is steadier than its wall time)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(command, stdout=out, stderr=err)
+        process = subprocess.Popen(command, stdout=out, stderr=err,
+                                   env=None if environment is None else os.environ | environment)
         _, status, usage = os.wait4(process.pid, 0)
         code = os.waitstatus_to_exitcode(status)
         CPU_SECONDS[" ".join(command)] = usage.ru_utime + usage.ru_stime
@@ -87,12 +90,12 @@ def run_child(command: list[str]) -> tuple[str, str, int, float]:
     return stdout, stderr, usage.ru_maxrss * 1024, time.perf_counter() - started
 
 
-def ropescope_score(args, model: Path, length: int) -> dict:
+def ropescope_score(args, model: Path, length: int, environment: dict[str, str] | None = None) -> dict:
     command = [str(args.ropescope), "score", str(model), "--weights", "quantized", "--text-file", str(args.text),
                "--context-length", str(length), "--windows", "1", "--threads", str(args.threads), "--json"]
-    stdout, _, rss, wall = run_child(command)
+    stdout, _, rss, wall = run_child(command, environment)
     report = json.loads(stdout)
-    return {"command": " ".join(command), "peak_rss_bytes": rss, "wall_seconds": wall,
+    return {"command": " ".join(command), "environment": environment or {}, "peak_rss_bytes": rss, "wall_seconds": wall,
             "cpu_seconds": CPU_SECONDS[" ".join(command)],
             "forward_seconds": report["seconds"], "tokens_per_second": report["tokens_per_second"],
             "mean_nll": report["mean_nll"], "tokens_scored": report["tokens_scored"]}
@@ -229,6 +232,8 @@ def main() -> None:
                 step = ropescope_score(args, llama_file, args.rss_length)
             elif name == "pp-ropescope":
                 step = ropescope_score(args, llama_file, args.pp_length)
+            elif name == "pp-ropescope-panels":
+                step = ropescope_score(args, llama_file, args.pp_length, {"ROPESCOPE_QUANT_KERNEL": "portable"})
             elif name == "rss-llada":
                 step = ropescope_masked(args, llada_file, args.rss_length)
             elif name.startswith("pp-llama-u"):
