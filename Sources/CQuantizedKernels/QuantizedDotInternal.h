@@ -89,6 +89,9 @@ void rq_gemm_tile_portable(rq_gemm_layout layout, const uint8_t *panel, ptrdiff_
 
 #if defined(__x86_64__)
 #define RQ_X86 1
+void rq_gemm_tile_avx2(rq_gemm_layout layout, const uint8_t *panel, ptrdiff_t blocks,
+                       const uint8_t *x, size_t x_stride, ptrdiff_t x_rows,
+                       float *y, ptrdiff_t ldy, int lanes, int accumulate);
 void rq_gemm_tile_avx512vnni(rq_gemm_layout layout, const uint8_t *panel, ptrdiff_t blocks,
                              const uint8_t *x, size_t x_stride, ptrdiff_t x_rows,
                              float *y, ptrdiff_t ldy, int lanes, int accumulate);

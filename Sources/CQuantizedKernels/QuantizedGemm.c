@@ -31,6 +31,8 @@ int ropescope_qgemm_variant_available(int variant) {
     switch (variant) {
     case ROPESCOPE_QGEMM_PORTABLE: return 1;
 #ifdef RQ_X86
+    case ROPESCOPE_QGEMM_AVX2:
+        return ropescope_qdot_variant_available(ROPESCOPE_QDOT_AVX2);
     case ROPESCOPE_QGEMM_AVX512VNNI:
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
@@ -177,6 +179,7 @@ int ropescope_qgemm(int variant, int ggml_type, ptrdiff_t count,
     if (!ropescope_qgemm_variant_available(variant) || sub_blocks == 0 || count < 0 || count % 256 != 0) return -1;
     rq_gemm_tile_fn tile = rq_gemm_tile_portable;
 #ifdef RQ_X86
+    if (variant == ROPESCOPE_QGEMM_AVX2) tile = rq_gemm_tile_avx2;
     if (variant == ROPESCOPE_QGEMM_AVX512VNNI) tile = rq_gemm_tile_avx512vnni;
 #endif
     if (out_rows <= 0 || x_rows <= 0 || count == 0) return 0;

@@ -3,25 +3,42 @@ import Foundation
 import GGUF
 import Synchronization
 
-/// An implementation of the integer dot kernels of `CQuantizedKernels` (decode products over
-/// quantized weights). All variants read the same 8-bit activation blocks and compute the same
-/// integer sums; they differ only in the order of the float additions across blocks.
+/// An implementation of the integer kernels of `CQuantizedKernels`: the dots of decode products
+/// over quantized weights and the GEMM of prompt products over K-quant weights. All variants read
+/// the same 8-bit activation blocks and compute the same integer sums; they differ only in the
+/// order of the float additions across blocks.
 public enum QuantizedKernelVariant: String, CaseIterable, Sendable {
-    /// Plain C loops: runs everywhere; the reference the SIMD variants are tested against.
+    /// Plain C dots: runs everywhere; the reference the SIMD variants are tested against. Prompt
+    /// products keep widened panels + sgemm (the portable GEMM is a test reference only).
     case portable
-    /// AVX2 + FMA (`vpmaddubsw`/`vpmaddwd`, 32 bytes per instruction), x86-64 only.
+    /// AVX2 + FMA (`vpmaddubsw`/`vpmaddwd`, 32 bytes per instruction) for the dots and the GEMM,
+    /// x86-64 only.
     case avx2
+    /// AVX2 dots (a VNNI dot was slower on Zen 4) and the AVX-512 VNNI GEMM (`vpdpbusd`, 4 × 32
+    /// register tiles), x86-64 CPUs with AVX-512 F/BW/VL/VNNI.
+    case avx512vnni
 
-    /// The C library's variant code.
+    /// The C library's dot variant code.
     var code: Int32 {
         switch self {
         case .portable: Int32(ROPESCOPE_QDOT_PORTABLE)
-        case .avx2: Int32(ROPESCOPE_QDOT_AVX2)
+        case .avx2, .avx512vnni: Int32(ROPESCOPE_QDOT_AVX2)
+        }
+    }
+
+    /// The C library's GEMM variant code, nil for `portable` (panels + sgemm).
+    var gemmCode: Int32? {
+        switch self {
+        case .portable: nil
+        case .avx2: Int32(ROPESCOPE_QGEMM_AVX2)
+        case .avx512vnni: Int32(ROPESCOPE_QGEMM_AVX512VNNI)
         }
     }
 
     /// Whether this CPU runs the variant.
-    public var isAvailable: Bool { ropescope_qdot_variant_available(code) != 0 }
+    public var isAvailable: Bool {
+        ropescope_qdot_variant_available(code) != 0 && gemmCode.map { ropescope_qgemm_variant_available($0) != 0 } ?? true
+    }
 
     /// The fastest variant this CPU runs.
     public static var best: QuantizedKernelVariant {
@@ -86,21 +103,18 @@ public enum QuantizedKernels {
         return try body()
     }
 
-    /// The GEMM variant (`ropescope_qgemm`) for prompt processing over weights of `type`: AVX-512
-    /// VNNI for Q4_K, Q5_K and Q6_K on CPUs that have it, unless the active variant is `portable`
-    /// (which keeps every product on the reference kernels); nil otherwise (the products then
-    /// widen panels for sgemm). The portable GEMM exists as the packed layout's test reference
-    /// only: it is slower than sgemm.
-    public static func gemmVariant(for type: GGMLType) -> Int32? {
-        let vnni = Int32(ROPESCOPE_QGEMM_AVX512VNNI)
-        guard active != .portable, ropescope_qgemm_supports(Int32(type.rawValue)) != 0,
-              ropescope_qgemm_variant_available(vnni) != 0 else { return nil }
-        return vnni
+    /// The GEMM variant code (`ropescope_qgemm`) for prompt processing over weights of `type`: the
+    /// active variant's GEMM for Q4_K, Q5_K and Q6_K; nil for other types and under `portable`
+    /// (the products then widen panels for sgemm; the portable GEMM exists as the packed layout's
+    /// test reference only, it is slower than sgemm).
+    static func gemmVariant(for type: GGMLType) -> Int32? {
+        guard ropescope_qgemm_supports(Int32(type.rawValue)) != 0 else { return nil }
+        return active.gemmCode
     }
 
-    /// The name of the GEMM prompt processing over K-quant weights uses now ("avx512vnni"), or nil
-    /// when those products widen panels for sgemm (no AVX-512 VNNI, or `portable` active).
-    public static var gemmName: String? { gemmVariant(for: .q4_K) == nil ? nil : "avx512vnni" }
+    /// The name of the GEMM that prompt processing over K-quant weights uses now ("avx2",
+    /// "avx512vnni"), or nil when those products widen panels for sgemm (`portable` active).
+    public static var gemmName: String? { active.gemmCode == nil ? nil : active.rawValue }
 
     /// Whether weights of `type` have an integer dot kernel (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K,
     /// Q5_K, Q6_K).

@@ -3,7 +3,9 @@ import GGUF
 /// A weight matrix that stays in its GGUF encoding (F32, F16, BF16, Q8_0, Q4_0, Q4_1, K-quants —
 /// whatever `GGMLDequantizer` converts), read from the file's read-only memory mapping and
 /// widened to float32 one tile of rows at a time by `Linear` and the output head, or, for
-/// products of few rows, read in place by the integer dot kernels (`Linear.applyIntegerDot`).
+/// products of few rows, read in place by the integer dot kernels (`Linear.applyIntegerDot`), or,
+/// for many rows over K-quants, repacked one panel at a time by the integer GEMM
+/// (`Linear.applyIntegerGemm`).
 ///
 /// Row-major [rows, columns] = GGUF ne [columns, rows] (ne0 fastest), the same layout as the
 /// float32 path's `[out, in]` arrays. Resident memory is `byteCount` (the file's pages), e.g.

@@ -24,11 +24,15 @@ final class CLIQuantizedKernelTests: XCTestCase {
         XCTAssertEqual(automatic["active"] as? String, available.last, "auto picks the fastest available")
         XCTAssertEqual(try kernel("portable")["active"] as? String, "portable")
         // The K-quant prompt GEMM: AVX-512 VNNI exactly where the CPU reports the features it needs
-        // (the OS must also enable the zmm state, as CPUFeatures checks with XGETBV); `portable` turns it off.
+        // (the OS must also enable the zmm state, as CPUFeatures checks with XGETBV), else AVX2 where
+        // the CPU has AVX2 + FMA; a forced variant brings its own; `portable` turns it off.
         let system = try CLI.run(["system", "--json"], environment: environment(nil)).json()
         let features = try XCTUnwrap((system["cpu"] as? [String: Any])?["features"] as? [String])
         let vnni = ["avx512f", "avx512bw", "avx512vl", "avx512_vnni"].allSatisfy(features.contains)
-        XCTAssertEqual(automatic["gemm"] as? String, vnni ? "avx512vnni" : nil, "features \(features)")
+        let avx2 = ["avx2", "fma"].allSatisfy(features.contains)
+        XCTAssertEqual(available.contains("avx512vnni"), vnni, "features \(features)")
+        XCTAssertEqual(automatic["gemm"] as? String, vnni ? "avx512vnni" : avx2 ? "avx2" : nil, "features \(features)")
+        if avx2 { XCTAssertEqual(try kernel("avx2")["gemm"] as? String, "avx2") }
         XCTAssertNil(try kernel("portable")["gemm"], "portable keeps many-row products on the panels")
         let bad = try CLI.run(["system"], environment: environment("sse9"))
         XCTAssertEqual(bad.status, 64, bad.stderr)

@@ -14,7 +14,8 @@ final class QuantizedGemmTests: XCTestCase {
 
     /// GEMM variants this CPU runs (portable always).
     static var variants: [Int32] {
-        [Int32(ROPESCOPE_QGEMM_PORTABLE), Int32(ROPESCOPE_QGEMM_AVX512VNNI)].filter { ropescope_qgemm_variant_available($0) != 0 }
+        [Int32(ROPESCOPE_QGEMM_PORTABLE), Int32(ROPESCOPE_QGEMM_AVX2), Int32(ROPESCOPE_QGEMM_AVX512VNNI)]
+            .filter { ropescope_qgemm_variant_available($0) != 0 }
     }
 
     /// y = GEMM of `rows` weight rows (`bytes`, row-major blocks) and the activation rows `blocks`
@@ -156,7 +157,12 @@ final class QuantizedGemmTests: XCTestCase {
     /// the KV cache (every product on the integer dots): the same integers per sub-block, so only
     /// float summation order differs, within QuantizedDecodeTests' 1e-4·(1 + max|logit|).
     func testModelPrefillOnGemmEqualsTokenByTokenDecodeOnIntegerDots() throws {
-        try XCTSkipIf(QuantizedKernels.gemmVariant(for: .q4_K) == nil, "this CPU has no integer GEMM (AVX-512 VNNI)")
+        let variants = QuantizedKernelVariant.allCases.filter { $0.isAvailable && $0.gemmCode != nil }
+        try XCTSkipIf(variants.isEmpty, "this CPU has no integer GEMM (AVX2 or AVX-512 VNNI)")
+        for variant in variants { try QuantizedKernels.withVariant(variant) { try checkPrefillEqualsDecode(variant) } }
+    }
+
+    func checkPrefillEqualsDecode(_ variant: QuantizedKernelVariant) throws {
         let file = try QuantizedModelTests.file(tied: false, types: Self.types)
         let model = try LlamaGGUFLoader.model(file, storage: .quantized)
         let frequencies = try model.frequencies(.none)
@@ -170,11 +176,11 @@ final class QuantizedGemmTests: XCTestCase {
         let spread = full.reduce(Float(0)) { max($0, abs($1)) }
         XCTAssertGreaterThan(spread, 0.1, "logits are not degenerate")
         let worst = zip(full, stepped).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
-        XCTAssertLessThanOrEqual(worst, 1e-4 * (1 + spread), "largest |logit| \(spread)")
+        XCTAssertLessThanOrEqual(worst, 1e-4 * (1 + spread), "\(variant): largest |logit| \(spread)")
         // Against the widened panels (float activations) the same logits move visibly: the check
         // above would catch a GEMM that silently fell back to them.
         let panels = try QuantizedKernels.withVariant(.portable) { try model.forward(tokens: tokens, frequencies: frequencies).logits }
         let moved = zip(full, panels).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
-        XCTAssertGreaterThan(moved, 10 * 1e-4 * (1 + spread), "8-bit activations change the logits")
+        XCTAssertGreaterThan(moved, 10 * 1e-4 * (1 + spread), "\(variant): 8-bit activations change the logits")
     }
 }

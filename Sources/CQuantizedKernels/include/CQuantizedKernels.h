@@ -1,5 +1,6 @@
 // CQuantizedKernels: integer dot products of GGUF-encoded weight rows with 8-bit quantised
-// activations, for the few-row (decode) products of the inference core.
+// activations, for the few-row (decode) products of the inference core, and a GEMM on repacked
+// K-quant panels for its many-row (prompt) products (second half of this header).
 //
 // A product y = W·x with W in a GGUF block encoding runs as
 //     x  ->  8-bit blocks (ropescope_qdot_quantize, once per activation row)
@@ -68,11 +69,14 @@ int ropescope_qdot_matrix(int variant, int ggml_type, ptrdiff_t count,
 /// ropescope_qdot_matrix over the same 8-bit activation blocks (rq_q8_256 above), with exact
 /// integer sums per sub-block and one float multiply-add per 256-element block. Variants:
 ///   0 portable C (the reference of the packed layout, every CPU)
+///   1 AVX2 + FMA: vpmaddubsw + vpmaddwd (sub-block scale applied in the widening) on one activation
+///     row × 32 weight rows, for CPUs without AVX-512 VNNI
 ///   2 AVX-512 VNNI: vpdpbusd on 4 activation rows × 32 weight rows per register tile
 /// The packing costs about one pass over the weights per call, so the GEMM pays off once the
 /// activation rows are many (llama.cpp's repacked Q4_K GEMM does the same on interleaved rows).
 enum {
     ROPESCOPE_QGEMM_PORTABLE = 0,
+    ROPESCOPE_QGEMM_AVX2 = 1,
     ROPESCOPE_QGEMM_AVX512VNNI = 2,
 };
 
