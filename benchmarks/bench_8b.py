@@ -7,9 +7,10 @@ interrupted run keeps what finished):
      of --rss-length (4096) tokens, causal attention: peak RSS of the process, wall time (load +
      the finite-weight scan + forward) and the forward time `score --json` reports.
   2. pp-ropescope: the same command at L = 2048 (one window): tokens/s of the forward pass alone
-     (score's `seconds` exclude the model load), peak RSS. pp-ropescope-panels (not a default
-     step): the same under ROPESCOPE_QUANT_KERNEL=portable, i.e. with the K-quant products on
-     widened float panels + sgemm instead of the integer GEMM (the path before the GEMM).
+     (score's `seconds` exclude the model load), peak RSS. Not default steps: pp-ropescope-panels,
+     the same under ROPESCOPE_QUANT_KERNEL=portable, i.e. with the K-quant products on widened
+     float panels + sgemm instead of the integer GEMM (the path before the GEMM);
+     pp-ropescope-avx2, the same with the AVX2 GEMM (what CPUs without AVX-512 VNNI run).
   3. pp-llama-u<ubatch>-fa<on|off>: llama.cpp (llama-cpp-python) on the same file and the same
      2048 token ids, n_ctx = n_batch = 2048, the given n_ubatch and flash attention setting, logits
      for every position (ropescope computes them for every target too), one llama_decode timed;
@@ -49,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_system import describe, ropescope_system  # noqa: E402
 
+KERNEL_STEPS = {"pp-ropescope-panels": "portable", "pp-ropescope-avx2": "avx2"}   # step -> ROPESCOPE_QUANT_KERNEL
 DEFAULT_STEPS = "rss-llama,pp-ropescope,pp-llama-u512-faon,pp-llama-u2048-faoff,rss-llada,pp-llama-u512-faoff,pp-llama-u2048-faon"
 GIB = 2 ** 30
 
@@ -232,8 +234,8 @@ def main() -> None:
                 step = ropescope_score(args, llama_file, args.rss_length)
             elif name == "pp-ropescope":
                 step = ropescope_score(args, llama_file, args.pp_length)
-            elif name == "pp-ropescope-panels":
-                step = ropescope_score(args, llama_file, args.pp_length, {"ROPESCOPE_QUANT_KERNEL": "portable"})
+            elif name in KERNEL_STEPS:
+                step = ropescope_score(args, llama_file, args.pp_length, {"ROPESCOPE_QUANT_KERNEL": KERNEL_STEPS[name]})
             elif name == "rss-llada":
                 step = ropescope_masked(args, llada_file, args.rss_length)
             elif name.startswith("pp-llama-u"):
