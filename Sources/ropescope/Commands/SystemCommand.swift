@@ -18,8 +18,10 @@ struct SystemCommand: ParsableCommand {
             A user's own OPENBLAS_CORETYPE is always kept. ROPESCOPE_BLAS_CORE=auto (default), \
             keep (never correct) or a kernel name (run that kernel if the CPU can). \
             `ropescope --verbose COMMAND` or ROPESCOPE_VERBOSE=1 prints one line saying what was done. \
-            Decode products over quantized weights (--weights quantized) use integer dot kernels; \
-            ROPESCOPE_QUANT_KERNEL=auto (default, the fastest this CPU runs), portable or avx2 picks them.
+            Decode products over quantized weights (--weights quantized) use integer dot kernels, \
+            prompt products over K-quant weights an integer GEMM; ROPESCOPE_QUANT_KERNEL=auto \
+            (default, the fastest this CPU runs), portable (C dots, prompts on float panels), avx2 \
+            or avx512vnni (AVX2 dots, AVX-512 VNNI GEMM) picks them.
             """)
 
     @Flag(help: "Print JSON.")
