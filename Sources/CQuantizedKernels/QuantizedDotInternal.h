@@ -69,12 +69,20 @@ enum { RQ_GEMM_LANES = 32 };
 
 typedef struct {
     int sub_blocks;        // S
+    size_t scales;         // byte offset of scales[S][RQ_GEMM_LANES] inside a packed super-block
+    size_t pairs;          // byte offset of pairs[8][RQ_GEMM_LANES][2]
+    size_t factors;        // byte offset of a[RQ_GEMM_LANES], then b[RQ_GEMM_LANES]
     size_t block_bytes;    // bytes of one packed super-block of a sub-panel
 } rq_gemm_layout;
 
+/// The one definition of the packed super-block layout above (every offset a multiple of 64).
 static inline rq_gemm_layout rq_gemm_layout_of(int sub_blocks) {
-    rq_gemm_layout layout = { sub_blocks, (size_t)64 * RQ_GEMM_LANES * 4 + (size_t)sub_blocks * RQ_GEMM_LANES * 4
-                                              + (size_t)8 * RQ_GEMM_LANES * 4 + (size_t)2 * RQ_GEMM_LANES * 4 };
+    rq_gemm_layout layout;
+    layout.sub_blocks = sub_blocks;
+    layout.scales = (size_t)64 * RQ_GEMM_LANES * 4;
+    layout.pairs = layout.scales + (size_t)sub_blocks * RQ_GEMM_LANES * 4;
+    layout.factors = layout.pairs + (size_t)8 * RQ_GEMM_LANES * 4;
+    layout.block_bytes = layout.factors + (size_t)2 * RQ_GEMM_LANES * 4;
     return layout;
 }
 

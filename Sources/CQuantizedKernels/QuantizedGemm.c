@@ -108,11 +108,9 @@ static void place(int ggml_type, rq_gemm_layout layout, const uint8_t *w, int la
     block_factors block;
     if (ggml_type == 14) factors_q6_K(w, &block);
     else factors_k4(w, &block);
-    uint8_t *scales = dst + 64 * RQ_GEMM_LANES * 4;
+    uint8_t *scales = dst + layout.scales, *pairs = dst + layout.pairs, *factors = dst + layout.factors;
     for (int j = 0; j < layout.sub_blocks; j++) memcpy(scales + (size_t)(j * RQ_GEMM_LANES + lane) * 4, &block.scales[j], 4);
-    uint8_t *pairs = scales + (size_t)layout.sub_blocks * RQ_GEMM_LANES * 4;
     for (int p = 0; p < 8; p++) memcpy(pairs + (size_t)(p * RQ_GEMM_LANES + lane) * 4, block.pairs[p], 4);
-    uint8_t *factors = pairs + 8 * RQ_GEMM_LANES * 4;
     memcpy(factors + (size_t)lane * 4, &block.a, 4);
     memcpy(factors + (size_t)(RQ_GEMM_LANES + lane) * 4, &block.b, 4);
 }
@@ -146,9 +144,9 @@ void rq_gemm_tile_portable(rq_gemm_layout layout, const uint8_t *panel, ptrdiff_
             float sum = 0.0f;
             for (ptrdiff_t b = 0; b < blocks; b++) {
                 const uint8_t *block = panel + (size_t)b * layout.block_bytes;
-                const int32_t *scales = (const int32_t *)(block + 64 * RQ_GEMM_LANES * 4);
-                const int16_t *pairs = (const int16_t *)(scales + layout.sub_blocks * RQ_GEMM_LANES);
-                const float *factors = (const float *)(pairs + 8 * RQ_GEMM_LANES * 2);
+                const int32_t *scales = (const int32_t *)(block + layout.scales);
+                const int16_t *pairs = (const int16_t *)(block + layout.pairs);
+                const float *factors = (const float *)(block + layout.factors);
                 const int8_t *p = activation[b].q;
                 int isum = 0, correction = 0;
                 for (int j = 0; j < layout.sub_blocks; j++) {

@@ -25,9 +25,8 @@ tile_row(const int S, const uint8_t *panel, ptrdiff_t blocks, const rq_q8_256 *x
     for (int n = 0; n < 4; n++) acc[n] = _mm256_setzero_ps();
     for (ptrdiff_t b = 0; b < blocks; b++) {
         const uint8_t *block = panel + (size_t)b * layout.block_bytes;
-        const uint8_t *scales = block + 64 * RQ_GEMM_LANES * 4;
-        const uint8_t *pairs = scales + (size_t)S * RQ_GEMM_LANES * 4;
-        const float *factors = (const float *)(pairs + 8 * RQ_GEMM_LANES * 4);
+        const uint8_t *scales = block + layout.scales, *pairs = block + layout.pairs;
+        const float *factors = (const float *)(block + layout.factors);
         const rq_q8_256 *row = x + b;
         __m256i isum[4];
         for (int n = 0; n < 4; n++) isum[n] = _mm256_setzero_si256();

@@ -22,9 +22,8 @@ tile_rows(const int R, const int S, const uint8_t *panel, ptrdiff_t blocks,
     for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
     for (ptrdiff_t b = 0; b < blocks; b++) {
         const uint8_t *block = panel + (size_t)b * layout.block_bytes;
-        const uint8_t *scales = block + 64 * RQ_GEMM_LANES * 4;
-        const uint8_t *pairs = scales + (size_t)S * RQ_GEMM_LANES * 4;
-        const float *factors = (const float *)(pairs + 8 * RQ_GEMM_LANES * 4);
+        const uint8_t *scales = block + layout.scales, *pairs = block + layout.pairs;
+        const float *factors = (const float *)(block + layout.factors);
         const rq_q8_256 *row[4];
         for (int r = 0; r < R; r++) row[r] = (const rq_q8_256 *)(x + (size_t)r * x_stride) + b;
         __m512i isum[4][2];

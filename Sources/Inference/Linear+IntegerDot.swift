@@ -117,12 +117,11 @@ extension Linear {
         precondition(bytes > 0 && ropescope_qdot_block_length(type) > 0 && inFeatures % Int(ropescope_qdot_block_length(type)) == 0,
                      "row length \(inFeatures) of '\(weight.tensor.name)' is not a whole number of blocks")
         let activations = UnsafeMutableRawPointer.allocate(byteCount: rows * bytes, alignment: 64)
-        let input = SharedPointer(UnsafeMutablePointer(mutating: x)), output = SharedRawPointer(UnsafeRawPointer(activations))
+        let input = SharedPointer(x), output = SharedPointer(activations.assumingMemoryBound(to: UInt8.self))
         let chunks = rows >= 64 ? Cores.available * 4 : 1
         let quantize: @Sendable (Int) -> Void = { chunk in
             for r in (chunk * rows / chunks)..<((chunk + 1) * rows / chunks) {
-                _ = ropescope_qdot_quantize(type, input.base + r * inFeatures, inFeatures,
-                                            UnsafeMutableRawPointer(mutating: output.base) + r * bytes)
+                _ = ropescope_qdot_quantize(type, input.base + r * inFeatures, inFeatures, output.base + r * bytes)
             }
         }
         if chunks == 1 { quantize(0) } else { SpinningWorkers.shared.run(iterations: chunks, quantize) }
@@ -143,13 +142,14 @@ extension Linear {
     static func apply(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, weights: LlamaWeights, layer: Int,
                       products: [(tensor: LlamaLayerTensor, outFeatures: Int, output: UnsafeMutablePointer<Float>)]) {
         let matrices = products.compactMap { weights.quantized.matrix(layer, $0.tensor) }
-        if matrices.count == products.count, let type = matrices.first?.type,
-           matrices.allSatisfy({ $0.type == type && $0.columns == inFeatures && usesIntegerDot($0, rows: rows) }),
-           zip(matrices, products).allSatisfy({ $0.rows == $1.outFeatures }) {
+        // Fusable: every tensor quantized, with the input's width and the expected output width.
+        let fusable = matrices.count == products.count && zip(matrices, products).allSatisfy {
+            $0.columns == inFeatures && $0.rows == $1.outFeatures
+        }
+        if fusable, let type = matrices.first?.type, matrices.allSatisfy({ $0.type == type && usesIntegerDot($0, rows: rows) }) {
             applyIntegerDot(x, rows: rows, inFeatures: inFeatures,
                             products: zip(matrices, products).map { IntegerDotProduct(weight: $0, output: $1.output) })
-        } else if matrices.count == products.count, matrices.allSatisfy({ $0.columns == inFeatures && usesIntegerGemm($0, rows: rows) }),
-                  zip(matrices, products).allSatisfy({ $0.rows == $1.outFeatures }) {
+        } else if fusable, matrices.allSatisfy({ usesIntegerGemm($0, rows: rows) }) {
             applyIntegerGemm(x, rows: rows, inFeatures: inFeatures, products: zip(matrices, products).map {
                 GemmProduct(weight: $0, outputRows: 0..<$0.rows, output: $1.output, ldy: $0.rows, accumulate: false)
             })

@@ -56,13 +56,12 @@ extension Linear {
     /// - Precondition: every weight has `inFeatures` columns and a GEMM (`QuantizedKernels.gemmVariant`).
     static func applyIntegerGemm(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, products: [GemmProduct]) {
         guard rows > 0, let first = products.first?.weight else { return }
-        let variants = products.map { product in
-            guard let variant = QuantizedKernels.gemmVariant(for: product.weight.type) else {
-                preconditionFailure("no integer GEMM for \(product.weight.type) on this CPU")
-            }
-            precondition(product.weight.columns == inFeatures,
-                         "'\(product.weight.tensor.name)' has \(product.weight.columns) columns, \(inFeatures) given")
-            return variant
+        guard let variant = QuantizedKernels.gemmVariant(for: first.type) else {
+            preconditionFailure("no integer GEMM for \(first.type) with the active kernels")
+        }
+        for product in products {
+            precondition(QuantizedKernels.gemmVariant(for: product.weight.type) == variant && product.weight.columns == inFeatures,
+                         "'\(product.weight.tensor.name)' (\(product.weight.type), \(product.weight.columns) columns) has no integer GEMM over \(inFeatures) columns")
         }
         let (activations, activationBytes) = quantizedActivations(x, rows: rows, inFeatures: inFeatures, for: first)
         defer { activations.deallocate() }
@@ -91,11 +90,11 @@ extension Linear {
             SpinningWorkers.shared.run(iterations: items.count) { k in
                 let item = items[k], product = products[item.product], stride = product.weight.tensor.rowByteSize
                 scratch.with { buffer in
-                    let status = ropescope_qgemm(variants[item.product], Int32(product.weight.type.rawValue), inFeatures,
+                    let status = ropescope_qgemm(variant, Int32(product.weight.type.rawValue), inFeatures,
                                                  matrices[item.product].base + item.start * stride, stride, item.end - item.start,
                                                  input.base, activationBytes, rows, outputs[item.product].base + item.start,
                                                  product.ldy, product.accumulate ? 1 : 0, buffer)
-                    precondition(status == 0, "integer GEMM variant \(variants[item.product]) for \(product.weight.type) unavailable")
+                    precondition(status == 0, "integer GEMM variant \(variant) for \(product.weight.type) unavailable")
                 }
             }
         }
